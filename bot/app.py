@@ -1,0 +1,35 @@
+"""The one place that assembles the python-telegram-bot ``Application``."""
+
+from __future__ import annotations
+
+from telegram import LinkPreviewOptions
+from telegram.constants import ParseMode
+from telegram.ext import ApplicationBuilder, ContextTypes, Defaults
+
+from bot.persistence import SQLitePersistence
+from bot.services import Services
+from handlers import register_handlers
+from handlers.context import SERVICES_KEY, BotApplication, BotContext
+
+
+def build_application(services: Services) -> BotApplication:
+    config = services.config
+    builder = (
+        ApplicationBuilder()
+        .token(config.token)
+        .base_url(config.telegram.base_url)
+        .context_types(ContextTypes(context=BotContext))
+        .persistence(SQLitePersistence(services.db))
+        .defaults(Defaults(
+            parse_mode=ParseMode.HTML,
+            link_preview_options=LinkPreviewOptions(is_disabled=True),
+            tzinfo=config.tz,
+        ))
+        .concurrent_updates(False)
+    )
+    if config.telegram.base_file_url:
+        builder = builder.base_file_url(config.telegram.base_file_url)
+    application: BotApplication = builder.build()
+    application.bot_data[SERVICES_KEY] = services
+    register_handlers(application)
+    return application

@@ -1,0 +1,132 @@
+"""The ``linkedup`` command: run the bot and look after its database."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import shutil
+import signal
+import sys
+from pathlib import Path
+
+import click
+
+from bot.config import EXAMPLE_CONFIG, Config, ConfigError, load_config
+from bot.runtime import serve
+from db.database import Database
+from db.migrate import latest_version, schema_version
+
+CONFIG_OPTION = click.option(
+    "--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+    help="TOML config file (default: $LINKEDUP_CONFIG, else built-in defaults).",
+)
+
+
+def _load(config_path: Path | None) -> Config:
+    try:
+        return load_config(config_path)
+    except ConfigError as error:
+        raise click.ClickException(str(error)) from None
+
+
+@click.group()
+@click.option("-v", "--verbose", is_flag=True, help="Log debug detail.")
+def main(verbose: bool) -> None:
+    """linkedup-bot: the Linked-up network's Telegram bot."""
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+@main.command()
+@CONFIG_OPTION
+@click.option("--webhook", is_flag=True,
+              help="Receive updates by webhook (needs telegram.webhook_url) instead of polling.")
+def run(config_path: Path | None, webhook: bool) -> None:
+    """Run the bot until Ctrl+C or SIGTERM."""
+    config = _load(config_path)
+    try:
+        config.token  # noqa: B018 - validates presence before anything starts
+    except ConfigError as error:
+        raise click.ClickException(str(error)) from None
+    if webhook and config.telegram.webhook_url is None:
+        raise click.ClickException("--webhook needs telegram.webhook_url in the config file")
+    if not webhook and config.telegram.webhook_url is not None:
+        config = config.model_copy(
+            update={"telegram": config.telegram.model_copy(update={"webhook_url": None})}
+        )
+    asyncio.run(_run_until_signalled(config))
+
+
+async def _run_until_signalled(config: Config) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    await serve(config, stop)
+
+
+@main.command()
+@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
+              default=Path("config.toml"), show_default=True, help="Where to write the config.")
+def init(config_path: Path) -> None:
+    """Write a starter config file (never overwriting one) and create the database."""
+    if config_path.exists():
+        click.echo(f"{config_path} exists already; leaving it as it is.")
+    else:
+        shutil.copyfile(EXAMPLE_CONFIG, config_path)
+        click.echo(f"Wrote {config_path}: add your bot token and admin ids.")
+    config = _load(config_path)
+    version = asyncio.run(_migrate(config.database.path))
+    click.echo(f"Database {config.database.path} is at schema version {version}.")
+
+
+@main.group()
+def db() -> None:
+    """Database maintenance."""
+
+
+@db.command()
+@CONFIG_OPTION
+def migrate(config_path: Path | None) -> None:
+    """Apply pending migrations (the bot also does this at start-up)."""
+    config = _load(config_path)
+    version = asyncio.run(_migrate(config.database.path))
+    click.echo(f"Database {config.database.path} is at schema version {version} "
+               f"(latest {latest_version()}).")
+
+
+async def _migrate(path: Path) -> int:
+    database = await Database.open(path)
+    try:
+        return await schema_version(database.connection)
+    finally:
+        await database.close()
+
+
+@main.command()
+@CONFIG_OPTION
+@click.argument("destination", type=click.Path(path_type=Path))
+def backup(config_path: Path | None, destination: Path) -> None:
+    """Copy the database to DESTINATION safely, even while the bot is running."""
+    config = _load(config_path)
+    if not config.database.path.exists():
+        raise click.ClickException(f"no database at {config.database.path}")
+    if destination.is_dir():
+        destination = destination / config.database.path.name
+    asyncio.run(_backup(config.database.path, destination))
+    click.echo(f"Backed up {config.database.path} to {destination}.")
+
+
+async def _backup(source: Path, destination: Path) -> None:
+    database = await Database.open(source, migrate=False)
+    try:
+        await database.backup_to(destination)
+    finally:
+        await database.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

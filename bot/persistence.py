@@ -1,0 +1,80 @@
+"""python-telegram-bot persistence in the bot's own SQLite database instead of pickle files.
+
+Only conversation states and ``user_data`` are persisted: that is what a member's half-finished
+conversation needs to survive a restart. Everything else lives in proper tables.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from telegram.ext import BasePersistence, PersistenceInput
+from telegram.ext._utils.types import CDCData, ConversationDict, ConversationKey
+
+from db import persistence as store
+from db.database import Database
+
+UserData = dict[Any, Any]
+
+
+class SQLitePersistence(BasePersistence[UserData, UserData, UserData]):
+    def __init__(self, db: Database, update_interval: float = 1.0) -> None:
+        super().__init__(
+            store_data=PersistenceInput(
+                bot_data=False, chat_data=False, user_data=True, callback_data=False
+            ),
+            update_interval=update_interval,
+        )
+        self._db = db
+
+    async def get_user_data(self) -> dict[int, UserData]:
+        return await store.load_data(self._db, "user")
+
+    async def get_chat_data(self) -> dict[int, UserData]:
+        return {}
+
+    async def get_bot_data(self) -> UserData:
+        return {}
+
+    async def get_callback_data(self) -> CDCData | None:
+        return None
+
+    async def get_conversations(self, name: str) -> ConversationDict:
+        return await store.load_conversations(self._db, name)
+
+    async def update_conversation(
+        self, name: str, key: ConversationKey, new_state: object | None
+    ) -> None:
+        await store.save_conversation(self._db, name, key, new_state)
+
+    async def update_user_data(self, user_id: int, data: UserData) -> None:
+        await store.save_data(self._db, "user", user_id, copy.deepcopy(data))
+
+    async def update_chat_data(self, chat_id: int, data: UserData) -> None:
+        return None
+
+    async def update_bot_data(self, data: UserData) -> None:
+        return None
+
+    async def update_callback_data(self, data: CDCData) -> None:
+        return None
+
+    async def drop_chat_data(self, chat_id: int) -> None:
+        return None
+
+    async def drop_user_data(self, user_id: int) -> None:
+        await store.drop_data(self._db, "user", user_id)
+        await store.drop_conversations_of(self._db, user_id)
+
+    async def refresh_user_data(self, user_id: int, user_data: UserData) -> None:
+        return None
+
+    async def refresh_chat_data(self, chat_id: int, chat_data: UserData) -> None:
+        return None
+
+    async def refresh_bot_data(self, bot_data: UserData) -> None:
+        return None
+
+    async def flush(self) -> None:
+        return None

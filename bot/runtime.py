@@ -1,0 +1,73 @@
+"""Running the bot: open the database, build the services and the application, poll or serve a
+webhook until told to stop, then shut everything down in reverse order.
+
+``linkedup run`` and the end-to-end tests both go through :func:`serve`, so the tests exercise
+exactly the start-up and shut-down the officer's server does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from telegram import Update
+
+from bot.app import build_application
+from bot.config import Config
+from bot.services import Services
+from db import themes as themes_repo
+from db.database import Database
+from db.timeutil import Clock, utcnow
+from handlers.context import BotApplication
+from handlers.help import publish_command_menus
+from members.directory import MemberDirectory
+
+log = logging.getLogger(__name__)
+
+
+async def open_services(config: Config, clock: Clock = utcnow) -> Services:
+    db = await Database.open(config.database.path)
+    await themes_repo.sync_from_config(
+        db, [themes_repo.Theme(t.slug, t.title, t.description) for t in config.themes]
+    )
+    return Services(config=config, db=db, clock=clock, members=MemberDirectory(db, clock))
+
+
+@asynccontextmanager
+async def running_application(services: Services) -> AsyncIterator[BotApplication]:
+    """The application initialised and started, with its update source, for the duration."""
+    application = build_application(services)
+    config = services.config.telegram
+    async with application:
+        await publish_command_menus(application, config.admins)
+        await application.start()
+        updater = application.updater
+        assert updater is not None
+        if config.webhook_url is not None:
+            await updater.start_webhook(
+                listen=config.webhook_listen,
+                port=config.webhook_port,
+                webhook_url=str(config.webhook_url),
+                secret_token=config.webhook_secret,
+                allowed_updates=Update.ALL_TYPES,
+            )
+        else:
+            await updater.start_polling(allowed_updates=Update.ALL_TYPES, timeout=10)
+        log.info("linkedup-bot is running as @%s", application.bot.username)
+        try:
+            yield application
+        finally:
+            await updater.stop()
+            await application.stop()
+
+
+async def serve(config: Config, stop: asyncio.Event, clock: Clock = utcnow) -> None:
+    services = await open_services(config, clock)
+    try:
+        async with running_application(services):
+            await stop.wait()
+    finally:
+        await services.db.close()
+        log.info("linkedup-bot stopped")

@@ -1,0 +1,213 @@
+"""Repository functions for members, their themes and their consents."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime
+
+from db.database import Database
+from db.timeutil import from_db, to_db
+
+
+@dataclass(frozen=True)
+class Member:
+    id: int
+    telegram_id: int
+    chat_id: int
+    organisation: str
+    contact_name: str
+    role: str
+    email: str | None
+    only_my_themes: bool
+    status: str
+    joined_at: datetime
+    updated_at: datetime
+    blocked_at: datetime | None
+
+    @property
+    def active(self) -> bool:
+        return self.status == "active"
+
+
+@dataclass(frozen=True)
+class Consent:
+    purpose: str
+    granted: bool
+    notice_version: str
+    recorded_at: datetime
+
+
+@dataclass(frozen=True)
+class MemberDetails:
+    """What onboarding collects; kept apart from :class:`Member` so updates are explicit."""
+
+    organisation: str
+    contact_name: str
+    role: str
+    email: str | None
+
+
+def _member(row: sqlite3.Row) -> Member:
+    joined, updated = from_db(row["joined_at"]), from_db(row["updated_at"])
+    assert joined is not None and updated is not None
+    return Member(
+        id=row["id"],
+        telegram_id=row["telegram_id"],
+        chat_id=row["chat_id"],
+        organisation=row["organisation"],
+        contact_name=row["contact_name"],
+        role=row["role"],
+        email=row["email"],
+        only_my_themes=bool(row["only_my_themes"]),
+        status=row["status"],
+        joined_at=joined,
+        updated_at=updated,
+        blocked_at=from_db(row["blocked_at"]),
+    )
+
+
+async def get_by_telegram_id(db: Database, telegram_id: int) -> Member | None:
+    row = await db.fetch_one("SELECT * FROM members WHERE telegram_id = ?", (telegram_id,))
+    return _member(row) if row else None
+
+
+async def get_by_id(db: Database, member_id: int) -> Member | None:
+    row = await db.fetch_one("SELECT * FROM members WHERE id = ?", (member_id,))
+    return _member(row) if row else None
+
+
+async def get_by_chat_id(db: Database, chat_id: int) -> Member | None:
+    row = await db.fetch_one("SELECT * FROM members WHERE chat_id = ?", (chat_id,))
+    return _member(row) if row else None
+
+
+async def insert(
+    db: Database, telegram_id: int, chat_id: int, details: MemberDetails, now: datetime
+) -> int:
+    return await db.execute(
+        "INSERT INTO members (telegram_id, chat_id, organisation, contact_name, role, email,"
+        " joined_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (telegram_id, chat_id, details.organisation, details.contact_name, details.role,
+         details.email, to_db(now), to_db(now)),
+    )
+
+
+async def update_details(
+    db: Database, member_id: int, details: MemberDetails, now: datetime
+) -> None:
+    await db.execute(
+        "UPDATE members SET organisation = ?, contact_name = ?, role = ?, email = ?,"
+        " updated_at = ? WHERE id = ?",
+        (details.organisation, details.contact_name, details.role, details.email, to_db(now),
+         member_id),
+    )
+
+
+async def set_status(db: Database, member_id: int, status: str, now: datetime) -> None:
+    blocked_at = to_db(now) if status == "blocked" else None
+    await db.execute(
+        "UPDATE members SET status = ?, blocked_at = ?, updated_at = ? WHERE id = ?",
+        (status, blocked_at, to_db(now), member_id),
+    )
+
+
+async def set_chat_id(db: Database, member_id: int, chat_id: int) -> None:
+    await db.execute("UPDATE members SET chat_id = ? WHERE id = ?", (chat_id, member_id))
+
+
+async def set_only_my_themes(db: Database, member_id: int, only: bool) -> None:
+    await db.execute(
+        "UPDATE members SET only_my_themes = ? WHERE id = ?", (int(only), member_id)
+    )
+
+
+async def delete(db: Database, member_id: int) -> None:
+    """Erase a member; themes, consents and pending deliveries go with them (ON DELETE CASCADE)."""
+    await db.execute("DELETE FROM members WHERE id = ?", (member_id,))
+
+
+async def list_all(db: Database) -> list[Member]:
+    return [_member(row) for row in await db.fetch_all("SELECT * FROM members ORDER BY id")]
+
+
+async def list_active(db: Database) -> list[Member]:
+    rows = await db.fetch_all("SELECT * FROM members WHERE status = 'active' ORDER BY id")
+    return [_member(row) for row in rows]
+
+
+async def list_active_following(db: Database, theme_slugs: list[str]) -> list[Member]:
+    """Active members who follow at least one of the themes, each once."""
+    if not theme_slugs:
+        return []
+    marks = ",".join("?" for _ in theme_slugs)
+    rows = await db.fetch_all(
+        "SELECT * FROM members WHERE status = 'active' AND id IN ("
+        f" SELECT member_id FROM member_themes WHERE theme_slug IN ({marks})) ORDER BY id",
+        theme_slugs,
+    )
+    return [_member(row) for row in rows]
+
+
+async def themes_of(db: Database, member_id: int) -> list[str]:
+    rows = await db.fetch_all(
+        "SELECT mt.theme_slug FROM member_themes mt JOIN themes t ON t.slug = mt.theme_slug"
+        " WHERE mt.member_id = ? ORDER BY t.position",
+        (member_id,),
+    )
+    return [row[0] for row in rows]
+
+
+async def replace_themes(db: Database, member_id: int, theme_slugs: list[str]) -> None:
+    async with db.transaction():
+        await db.execute("DELETE FROM member_themes WHERE member_id = ?", (member_id,))
+        await db.execute_many(
+            "INSERT INTO member_themes (member_id, theme_slug) VALUES (?, ?)",
+            [(member_id, slug) for slug in theme_slugs],
+        )
+
+
+async def record_consent(
+    db: Database, member_id: int, purpose: str, granted: bool, notice_version: str,
+    now: datetime,
+) -> None:
+    await db.execute(
+        "INSERT INTO consents (member_id, purpose, granted, notice_version, recorded_at)"
+        " VALUES (?, ?, ?, ?, ?)",
+        (member_id, purpose, int(granted), notice_version, to_db(now)),
+    )
+
+
+async def consents_of(db: Database, member_id: int) -> list[Consent]:
+    rows = await db.fetch_all(
+        "SELECT purpose, granted, notice_version, recorded_at FROM consents"
+        " WHERE member_id = ? ORDER BY id",
+        (member_id,),
+    )
+    return [
+        Consent(row["purpose"], bool(row["granted"]), row["notice_version"],
+                from_db(row["recorded_at"]) or datetime.min)
+        for row in rows
+    ]
+
+
+async def count_by_status(db: Database) -> dict[str, int]:
+    rows = await db.fetch_all("SELECT status, COUNT(*) FROM members GROUP BY status")
+    return {row[0]: row[1] for row in rows}
+
+
+async def count_joined_since(db: Database, since: datetime) -> int:
+    return int(
+        await db.fetch_value("SELECT COUNT(*) FROM members WHERE joined_at >= ?", (to_db(since),))
+    )
+
+
+async def count_per_theme(db: Database) -> list[tuple[str, str, int]]:
+    """(slug, title, active followers) for every active theme, in menu order."""
+    rows = await db.fetch_all(
+        "SELECT t.slug, t.title, COUNT(m.id) FROM themes t"
+        " LEFT JOIN member_themes mt ON mt.theme_slug = t.slug"
+        " LEFT JOIN members m ON m.id = mt.member_id AND m.status = 'active'"
+        " WHERE t.active = 1 GROUP BY t.slug ORDER BY t.position"
+    )
+    return [(row[0], row[1], row[2]) for row in rows]

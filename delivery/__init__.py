@@ -1,0 +1,1 @@
+"""The one delivery engine: everything sent to many members goes through its ledger."""

@@ -1,0 +1,37 @@
+"""The officer's membership commands: ``/members`` and ``/export``."""
+
+from __future__ import annotations
+
+from telegram import InputFile, Update
+from telegram.ext import CommandHandler
+
+from handlers.access import admin_only
+from handlers.context import BotApplication, BotContext
+from handlers.replies import reply
+from handlers.texts import admin as texts
+from members.reports import members_csv, membership_counts
+
+
+@admin_only("members")
+async def members_command(update: Update, context: BotContext) -> None:
+    services = context.services
+    counts = await membership_counts(services.db, services.clock(), services.config.tz)
+    await reply(update, texts.membership(counts))
+
+
+@admin_only("export")
+async def export_command(update: Update, context: BotContext) -> None:
+    assert update.effective_chat is not None
+    services = context.services
+    document = await members_csv(services.db)
+    rows = document.count(b"\n") - 1
+    stamp = services.clock().astimezone(services.config.tz).strftime("%Y-%m-%d")
+    await update.effective_chat.send_document(
+        InputFile(document, filename=f"linkedup-members-{stamp}.csv"),
+        caption=texts.MEMBERS_EXPORT_CAPTION.format(count=rows),
+    )
+
+
+def register(application: BotApplication) -> None:
+    application.add_handler(CommandHandler("members", members_command))
+    application.add_handler(CommandHandler("export", export_command))

@@ -1,0 +1,52 @@
+"""``/help``, the command menus registered with Telegram, and the group-chat pointer."""
+
+from __future__ import annotations
+
+from telegram import BotCommand, BotCommandScopeAllPrivateChats, BotCommandScopeChat, Update
+from telegram.ext import CommandHandler, filters
+
+from handlers.access import is_admin
+from handlers.context import BotApplication, BotContext
+from handlers.replies import reply
+from handlers.texts import members as texts
+from handlers.texts.commands import ADMIN_COMMANDS, MEMBER_COMMANDS
+
+
+def _private_link(context: BotContext) -> str:
+    return f"https://t.me/{context.bot.username}?start=join"
+
+
+async def help_command(update: Update, context: BotContext) -> None:
+    text = f"{texts.HELP_HEADER}\n{texts.help_lines(MEMBER_COMMANDS)}"
+    if is_admin(update, context):
+        text += f"\n\n{texts.HELP_ADMIN_HEADER}\n{texts.help_lines(ADMIN_COMMANDS)}"
+    await reply(update, text)
+
+
+async def group_help(update: Update, context: BotContext) -> None:
+    await reply(update, texts.GROUP_HELP.format(link=_private_link(context)))
+
+
+async def group_private_only(update: Update, context: BotContext) -> None:
+    await reply(update, texts.GROUP_ONLY_PRIVATE.format(link=_private_link(context)))
+
+
+async def publish_command_menus(application: BotApplication, admin_ids: list[int]) -> None:
+    """Members see their menu in private chats; each officer's chat also lists admin commands."""
+    bot = application.bot
+    member_menu = [BotCommand(name, description) for name, description in MEMBER_COMMANDS]
+    admin_menu = member_menu + [BotCommand(name, d) for name, d in ADMIN_COMMANDS]
+    await bot.set_my_commands(member_menu, scope=BotCommandScopeAllPrivateChats())
+    await bot.set_my_commands([BotCommand("help", "What this bot can do")])
+    for admin_id in admin_ids:
+        await bot.set_my_commands(admin_menu, scope=BotCommandScopeChat(admin_id))
+
+
+def register(application: BotApplication) -> None:
+    groups = filters.ChatType.GROUPS
+    application.add_handler(CommandHandler("help", group_help, filters=groups))
+    application.add_handler(CommandHandler("help", help_command, filters=filters.ChatType.PRIVATE))
+    application.add_handler(CommandHandler(
+        [name for name, _ in MEMBER_COMMANDS if name != "help"], group_private_only,
+        filters=groups,
+    ))

@@ -1,0 +1,182 @@
+"""``/start``: joining the network, or updating one's details, as a persistent conversation.
+
+Nothing is stored in the members table until the member has seen the privacy notice, agreed,
+and answered every question; until then the answers live in ``user_data`` (persisted, so a
+restart of the bot resumes the conversation where the member was).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import Update
+from telegram.ext import (
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+
+from db.members import MemberDetails
+from handlers.context import BotContext
+from handlers.keyboards import inline
+from handlers.replies import close_buttons, problem_text, reply
+from handlers.texts import members as texts
+from handlers.themes import send_theme_picker
+from members import details as rules
+
+PRIVACY, ORGANISATION, NAME, ROLE, EMAIL, EMAIL_CONSENT, UPDATE_CHOICE = range(7)
+ANSWERS = "join"
+
+
+def _answers(context: BotContext) -> dict[str, Any]:
+    assert context.user_data is not None
+    answers: dict[str, Any] = context.user_data.setdefault(ANSWERS, {})
+    return answers
+
+
+async def start(update: Update, context: BotContext) -> int:
+    assert update.effective_user is not None
+    _answers(context).clear()
+    member = await context.services.members.find(update.effective_user.id)
+    if member is not None:
+        await reply(update, texts.already_registered(member), inline([[
+            (texts.BUTTON_UPDATE_DETAILS, "join:update"), (texts.BUTTON_KEEP_DETAILS, "join:keep"),
+        ]]))
+        return UPDATE_CHOICE
+    await reply(update, f"{texts.WELCOME}\n\n{texts.PRIVACY_NOTICE}", inline([[
+        (texts.BUTTON_AGREE, "join:agree"), (texts.BUTTON_DECLINE, "join:decline"),
+    ]]))
+    return PRIVACY
+
+
+async def agree(update: Update, context: BotContext) -> int:
+    await close_buttons(update)
+    await reply(update, texts.ASK_ORGANISATION)
+    return ORGANISATION
+
+
+async def decline(update: Update, context: BotContext) -> int:
+    await close_buttons(update, texts.DECLINED)
+    return ConversationHandler.END
+
+
+async def keep_details(update: Update, context: BotContext) -> int:
+    await close_buttons(update, texts.KEPT)
+    return ConversationHandler.END
+
+
+async def _ask_text(update: Update, context: BotContext, field: str, rule: rules.TextRule,
+                    states: tuple[int, int], next_question: str) -> int:
+    """Store one answer if it passes its rule, else say what is wrong and ask again."""
+    assert update.message is not None and update.message.text is not None
+    this_state, next_state = states
+    checked = rules.check_text(update.message.text, rule)
+    if not isinstance(checked, str):
+        await reply(update, problem_text(checked))
+        return this_state
+    _answers(context)[field] = checked
+    await reply(update, next_question,
+                inline([[(texts.BUTTON_SKIP, "join:skip-email")]]) if next_state == EMAIL else None)
+    return next_state
+
+
+async def organisation(update: Update, context: BotContext) -> int:
+    return await _ask_text(update, context, "organisation", rules.ORGANISATION,
+                           (ORGANISATION, NAME), texts.ASK_NAME)
+
+
+async def name(update: Update, context: BotContext) -> int:
+    return await _ask_text(update, context, "contact_name", rules.CONTACT_NAME, (NAME, ROLE),
+                           texts.ASK_ROLE)
+
+
+async def role(update: Update, context: BotContext) -> int:
+    return await _ask_text(update, context, "role", rules.ROLE, (ROLE, EMAIL), texts.ASK_EMAIL)
+
+
+async def email(update: Update, context: BotContext) -> int:
+    assert update.message is not None and update.message.text is not None
+    address = rules.normalise_email(update.message.text)
+    if address is None:
+        await reply(update, texts.BAD_EMAIL, inline([[(texts.BUTTON_SKIP, "join:skip-email")]]))
+        return EMAIL
+    _answers(context)["email"] = address
+    await reply(update, texts.ASK_EMAIL_CONSENT.format(email=address), inline([[
+        (texts.BUTTON_EMAIL_YES, "join:email-yes"), (texts.BUTTON_EMAIL_NO, "join:email-no"),
+    ]]))
+    return EMAIL_CONSENT
+
+
+async def skip_email(update: Update, context: BotContext) -> int:
+    await close_buttons(update)
+    return await _finish(update, context, email_consent=False)
+
+
+async def email_consent(update: Update, context: BotContext) -> int:
+    assert update.callback_query is not None
+    await close_buttons(update)
+    consent = update.callback_query.data == "join:email-yes"
+    return await _finish(update, context, email_consent=consent)
+
+
+async def _finish(update: Update, context: BotContext, *, email_consent: bool) -> int:
+    assert update.effective_user is not None and update.effective_chat is not None
+    answers = _answers(context)
+    details = MemberDetails(
+        organisation=answers["organisation"],
+        contact_name=answers["contact_name"],
+        role=answers["role"],
+        email=answers.get("email"),
+    )
+    registration = await context.services.members.register(
+        update.effective_user.id, update.effective_chat.id, details, email_consent=email_consent
+    )
+    answers.clear()
+    member = registration.member
+    await reply(update, texts.registered(member) if registration.created else texts.UPDATED)
+    await send_theme_picker(update, context, member)
+    return ConversationHandler.END
+
+
+async def cancel(update: Update, context: BotContext) -> int:
+    _answers(context).clear()
+    await reply(update, texts.CANCELLED)
+    return ConversationHandler.END
+
+
+async def not_text(update: Update, context: BotContext) -> None:
+    await reply(update, texts.NOT_TEXT)
+
+
+def onboarding_conversation() -> ConversationHandler[BotContext]:
+    text = filters.TEXT & ~filters.COMMAND
+    return ConversationHandler(
+        entry_points=[CommandHandler("start", start, filters=filters.ChatType.PRIVATE)],
+        states={
+            PRIVACY: [
+                CallbackQueryHandler(agree, pattern="^join:agree$"),
+                CallbackQueryHandler(decline, pattern="^join:decline$"),
+            ],
+            UPDATE_CHOICE: [
+                CallbackQueryHandler(agree, pattern="^join:update$"),
+                CallbackQueryHandler(keep_details, pattern="^join:keep$"),
+            ],
+            ORGANISATION: [MessageHandler(text, organisation)],
+            NAME: [MessageHandler(text, name)],
+            ROLE: [MessageHandler(text, role)],
+            EMAIL: [
+                MessageHandler(text, email),
+                CallbackQueryHandler(skip_email, pattern="^join:skip-email$"),
+            ],
+            EMAIL_CONSENT: [CallbackQueryHandler(email_consent, pattern="^join:email-(yes|no)$")],
+        },
+        fallbacks=[
+            CommandHandler("cancel", cancel),
+            MessageHandler(~filters.COMMAND & ~filters.TEXT, not_text),
+        ],
+        allow_reentry=True,
+        name="onboarding",
+        persistent=True,
+    )

@@ -1,0 +1,63 @@
+"""``/mydata`` and ``/forget``: the member's rights of access and erasure under UK GDPR."""
+
+from __future__ import annotations
+
+import json
+
+from telegram import InputFile, Update
+from telegram.ext import CallbackQueryHandler, CommandHandler, filters
+
+from db import themes as themes_repo
+from handlers.context import BotApplication, BotContext
+from handlers.keyboards import inline
+from handlers.onboarding import ANSWERS
+from handlers.replies import reply
+from handlers.texts import members as texts
+
+
+async def mydata(update: Update, context: BotContext) -> None:
+    assert update.effective_user is not None and update.effective_chat is not None
+    services = context.services
+    member = await services.members.find(update.effective_user.id)
+    if member is None:
+        await reply(update, texts.MYDATA_NOTHING)
+        return
+    data = await services.members.personal_data(member)
+    titles = await themes_repo.titles(services.db)
+    joined = member.joined_at.astimezone(services.config.tz).strftime("%d %B %Y")
+    await reply(update, texts.mydata_summary(member, [titles[s] for s in data["themes"]], joined))
+    document = json.dumps(data, indent=2, ensure_ascii=False).encode("utf-8")
+    await update.effective_chat.send_document(InputFile(document, filename="my-linkedup-data.json"))
+
+
+async def forget(update: Update, context: BotContext) -> None:
+    assert update.effective_user is not None
+    member = await context.services.members.find(update.effective_user.id)
+    if member is None:
+        await reply(update, texts.MYDATA_NOTHING)
+        return
+    await reply(update, texts.forget_confirm(member), inline([[
+        (texts.BUTTON_FORGET_YES, "forget:yes"), (texts.BUTTON_FORGET_NO, "forget:no"),
+    ]]))
+
+
+async def forget_answer(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    assert query is not None
+    await query.answer()
+    if query.data != "forget:yes":
+        await query.edit_message_text(texts.FORGET_KEPT, reply_markup=None)
+        return
+    member = await context.services.members.find(query.from_user.id)
+    if member is not None:
+        await context.services.members.forget(member)
+    if context.user_data is not None:
+        context.user_data.pop(ANSWERS, None)
+    await query.edit_message_text(texts.FORGOTTEN, reply_markup=None)
+
+
+def register(application: BotApplication) -> None:
+    private = filters.ChatType.PRIVATE
+    application.add_handler(CommandHandler("mydata", mydata, filters=private))
+    application.add_handler(CommandHandler("forget", forget, filters=private))
+    application.add_handler(CallbackQueryHandler(forget_answer, pattern="^forget:(yes|no)$"))

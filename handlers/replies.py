@@ -1,0 +1,36 @@
+"""Small reply helpers shared by handlers, so each handler reads as its conversation.
+
+Parse mode (HTML) and disabled link previews come from the application's ``Defaults``.
+"""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardMarkup, Message, Update
+
+from handlers.texts import members as texts
+from members.details import Problem, TooShort
+
+
+async def reply(update: Update, html: str, markup: InlineKeyboardMarkup | None = None) -> Message:
+    """Answer in the chat the update came from, whether it was a message or a button press."""
+    chat = update.effective_chat
+    assert chat is not None, "replies are only made to updates that come from a chat"
+    return await chat.send_message(html, reply_markup=markup)
+
+
+async def close_buttons(update: Update, html: str | None = None) -> None:
+    """Acknowledge a button press and take the buttons away, so it cannot be pressed twice."""
+    query = update.callback_query
+    if query is None:
+        return
+    await query.answer()
+    if html is None:
+        await query.edit_message_reply_markup(None)
+    else:
+        await query.edit_message_text(html, reply_markup=None)
+
+
+def problem_text(problem: Problem) -> str:
+    if isinstance(problem, TooShort):
+        return texts.TOO_SHORT.format(minimum=problem.minimum)
+    return texts.TOO_LONG.format(maximum=problem.maximum, length=problem.length)

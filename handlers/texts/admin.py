@@ -1,0 +1,24 @@
+"""Wording for the officer's commands."""
+
+from __future__ import annotations
+
+from html import escape
+
+from members.reports import MembershipCounts
+
+NOT_ADMIN = (
+    "Sorry, /{command} is for the network officer. Send /help to see what you can do."
+)
+MEMBERS_EXPORT_CAPTION = (
+    "Members export ({count} members). This file holds personal data: keep it safe."
+)
+
+
+def membership(counts: MembershipCounts) -> str:
+    themes = "\n".join(f"• {escape(title)}: {count}" for title, count in counts.per_theme)
+    return (
+        "<b>Members</b>\n"
+        f"Total: {counts.total}\nActive: {counts.active}\n"
+        f"Blocked the bot: {counts.blocked}\nJoined this month: {counts.joined_this_month}\n\n"
+        f"<b>Followers per theme</b>\n{themes or 'No themes configured.'}"
+    )

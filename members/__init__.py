@@ -1,0 +1,1 @@
+"""Members: registration, followed themes, consent, and their rights over their data."""
