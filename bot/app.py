@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from telegram import LinkPreviewOptions
 from telegram.constants import ParseMode
-from telegram.ext import ApplicationBuilder, ContextTypes, Defaults
+from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes, Defaults
 
 from bot.persistence import SQLitePersistence
 from bot.services import Services
-from handlers import register_handlers
+from handlers.routing import register_handlers
 from handlers.context import SERVICES_KEY, BotApplication, BotContext
 
 
@@ -26,6 +26,9 @@ def build_application(services: Services) -> BotApplication:
             tzinfo=config.tz,
         ))
         .concurrent_updates(False)
+        # Replies wait out a 429 instead of failing the member's step; broadcasts do their own
+        # pacing in the delivery engine.
+        .rate_limiter(AIORateLimiter(max_retries=3))
     )
     if config.telegram.base_file_url:
         builder = builder.base_file_url(config.telegram.base_file_url)

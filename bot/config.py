@@ -98,6 +98,10 @@ class MailchimpConfig(Strict):
         return self
 
 
+class SchedulerConfig(Strict):
+    tick_seconds: float = Field(default=30.0, gt=0, le=3600)
+
+
 class Config(Strict):
     telegram: TelegramConfig = TelegramConfig()
     database: DatabaseConfig = DatabaseConfig()
@@ -105,6 +109,7 @@ class Config(Strict):
     themes: list[ThemeConfig] = Field(default_factory=list)
     feed: FeedConfig = FeedConfig()
     mailchimp: MailchimpConfig | None = None
+    scheduler: SchedulerConfig = SchedulerConfig()
 
     @field_validator("timezone")
     @classmethod

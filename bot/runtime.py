@@ -16,6 +16,7 @@ from telegram import Update
 
 from bot.app import build_application
 from bot.config import Config
+from bot.schedule import start_ticking
 from bot.services import Services
 from db import themes as themes_repo
 from db.database import Database
@@ -43,6 +44,7 @@ async def running_application(services: Services) -> AsyncIterator[BotApplicatio
     async with application:
         await publish_command_menus(application, config.admins)
         await application.start()
+        start_ticking(application, services.due_work, services.config.scheduler.tick_seconds)
         updater = application.updater
         assert updater is not None
         if config.webhook_url is not None:
@@ -63,10 +65,16 @@ async def running_application(services: Services) -> AsyncIterator[BotApplicatio
             await application.stop()
 
 
-async def serve(config: Config, stop: asyncio.Event, clock: Clock = utcnow) -> None:
+async def serve(
+    config: Config, stop: asyncio.Event, clock: Clock = utcnow,
+    ready: asyncio.Event | None = None,
+) -> None:
+    """Run until ``stop`` is set; ``ready`` is set once updates are being received."""
     services = await open_services(config, clock)
     try:
         async with running_application(services):
+            if ready is not None:
+                ready.set()
             await stop.wait()
     finally:
         await services.db.close()

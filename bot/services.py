@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.config import Config
+from bot.schedule import DueWork
 from db.database import Database
 from db.timeutil import Clock
 from members.directory import MemberDirectory
@@ -16,3 +17,4 @@ class Services:
     db: Database
     clock: Clock
     members: MemberDirectory
+    due_work: list[DueWork] = field(default_factory=list)

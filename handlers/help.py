@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+
 from telegram import BotCommand, BotCommandScopeAllPrivateChats, BotCommandScopeChat, Update
+from telegram.error import TelegramError
 from telegram.ext import CommandHandler, filters
 
 from handlers.access import is_admin
@@ -10,6 +13,8 @@ from handlers.context import BotApplication, BotContext
 from handlers.replies import reply
 from handlers.texts import members as texts
 from handlers.texts.commands import ADMIN_COMMANDS, MEMBER_COMMANDS
+
+log = logging.getLogger(__name__)
 
 
 def _private_link(context: BotContext) -> str:
@@ -39,7 +44,11 @@ async def publish_command_menus(application: BotApplication, admin_ids: list[int
     await bot.set_my_commands(member_menu, scope=BotCommandScopeAllPrivateChats())
     await bot.set_my_commands([BotCommand("help", "What this bot can do")])
     for admin_id in admin_ids:
-        await bot.set_my_commands(admin_menu, scope=BotCommandScopeChat(admin_id))
+        try:
+            await bot.set_my_commands(admin_menu, scope=BotCommandScopeChat(admin_id))
+        except TelegramError as error:
+            # Telegram knows no chat with an officer who has never written to the bot.
+            log.warning("no admin menu for %s yet (%s); ask them to send /start", admin_id, error)
 
 
 def register(application: BotApplication) -> None:

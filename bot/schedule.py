@@ -1,0 +1,38 @@
+"""Timed work: one APScheduler job (through PTB's JobQueue) that asks each feature what is due.
+
+The database is the schedule: reminders, scheduled bulletins and follow-ups are rows with a due
+time, so nothing has to be rebuilt in memory after a restart, and work that fell due while the
+bot was down is found on the first tick. The clock is injected so tests move time by hand.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from handlers.context import BotApplication, BotContext
+
+log = logging.getLogger(__name__)
+
+DueWork = Callable[[datetime], Awaitable[None]]
+"""Given the current time, do whatever has fallen due (idempotently: ticks may overlap a crash)."""
+
+
+async def run_due_work(due_work: list[DueWork], now: datetime) -> None:
+    for work in due_work:
+        try:
+            await work(now)
+        except Exception:
+            log.exception("scheduled work %s failed; it will be retried on the next tick", work)
+
+
+def start_ticking(application: BotApplication, due_work: list[DueWork], every: float) -> None:
+    async def tick(context: BotContext) -> None:
+        await run_due_work(due_work, context.services.clock())
+
+    job_queue = application.job_queue
+    assert job_queue is not None, "python-telegram-bot[job-queue] is a dependency"
+    job_queue.run_repeating(tick, interval=every, first=0.1, name="due-work")

@@ -1,0 +1,28 @@
+"""Member journeys reused across tests, written as a member would go through them."""
+
+from __future__ import annotations
+
+from tests.fakes.telegram_users import SimUser
+
+
+async def join(user: SimUser, organisation: str = "Riverside Youth Trust",
+               name: str = "Sam Patel", role: str = "Manager", email: str | None = None,
+               email_consent: bool = True) -> None:
+    """Go through /start to the theme picker."""
+    await user.send("/start")
+    await user.wait_for_text("Your data")
+    await user.press("I agree, continue")
+    await user.wait_for_text("organisation")
+    await user.send(organisation)
+    await user.wait_for_text("your name")
+    await user.send(name)
+    await user.wait_for_text("role")
+    await user.send(role)
+    await user.wait_for_text("by email")
+    if email is None:
+        await user.press("Skip")
+    else:
+        await user.send(email)
+        await user.wait_for_text("mailing list")
+        await user.press("Yes, email me" if email_consent else "No, Telegram only")
+    await user.wait_for_text("Your themes")
