@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -62,3 +62,12 @@ async def running_bot(config: Config, clock: FakeClock | None = None) -> AsyncIt
     finally:
         stop.set()
         await asyncio.wait_for(task, timeout=30)
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 5.0) -> None:
+    """Wait for something the bot does in the background (an update it has yet to process)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not await check():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"condition {check.__name__} not met within {timeout}s")
+        await asyncio.sleep(0.02)

@@ -1,0 +1,225 @@
+"""Themes, the member's data rights, admin commands and reachability, end to end over HTTP."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from bot.config import Config
+from db import members as members_repo
+from db.database import Database
+from tests.fakes.telegram_api import FakeTelegram
+from tests.flows import join
+from tests.harness import ADMIN_ID, FakeClock, eventually, running_bot
+
+
+async def member_state(config: Config, telegram_id: int) -> tuple[members_repo.Member | None,
+                                                                  list[str]]:
+    db = await Database.open(config.database.path)
+    try:
+        member = await members_repo.get_by_telegram_id(db, telegram_id)
+        themes = await members_repo.themes_of(db, member.id) if member else []
+        return member, themes
+    finally:
+        await db.close()
+
+
+async def wait_for_status(config: Config, telegram_id: int, status: str) -> None:
+    async def has_status() -> bool:
+        member, _ = await member_state(config, telegram_id)
+        return member is not None and member.status == status
+
+    await eventually(has_status)
+
+
+def ticked(user_message_buttons: list[list[tuple[str, str | None]]]) -> list[str]:
+    return [label[2:] for row in user_message_buttons for label, _ in row
+            if label.startswith("✅")]
+
+
+async def test_themes_toggle_in_place_with_all_none_and_done(tg: FakeTelegram, bot: Config) -> None:
+    user = tg.user()
+    await join(user)
+    picker = user.last_message
+    assert picker is not None
+    message_id = picker.message_id
+    await user.press("⬜ Safeguarding")
+    await user.wait_for_message()
+    await user.press("⬜ Domestic abuse")
+    edited = await user.wait_for_message()
+    assert edited.message_id == message_id  # the same message, edited
+    assert ticked(user.keyboard(message_id)) == ["Safeguarding", "Domestic abuse"]
+    assert (await member_state(bot, user.id))[1] == ["safeguarding", "domestic-abuse"]
+
+    await user.press("✅ Safeguarding")
+    await user.wait_for_message()
+    assert (await member_state(bot, user.id))[1] == ["domestic-abuse"]
+
+    await user.press("All")
+    await user.wait_for_message()
+    assert len(ticked(user.keyboard(message_id))) == len(bot.themes)
+    await user.press("None")
+    await user.wait_for_message()
+    assert ticked(user.keyboard(message_id)) == []
+    await user.press("Bulletin: everything, mine first")
+    await user.wait_for_message()
+    member, _ = await member_state(bot, user.id)
+    assert member is not None and member.only_my_themes
+    await user.press("⬜ Funding")
+    await user.wait_for_message()
+    await user.press("Done")
+    done = await user.wait_for_text("Saved. You follow: Funding")
+    assert done.message_id == message_id and not user.keyboard(message_id)
+    assert tg.unanswered_callbacks() == []
+
+
+async def test_themes_needs_registration(tg: FakeTelegram, bot: Config) -> None:
+    user = tg.user()
+    await user.send("/themes")
+    await user.wait_for_text("You have not joined yet")
+
+
+async def test_mydata_returns_everything_stored(tg: FakeTelegram, bot: Config) -> None:
+    user = tg.user()
+    await join(user, organisation="Bright <Futures>", email="lee@example.org")
+    await user.press("⬜ Funding")
+    await user.wait_for_message()
+    await user.send("/mydata")
+    summary = await user.wait_for_text("What we store about you")
+    assert "Bright <Futures>" in summary.text and "Funding" in summary.text
+    await user.wait_for_message(lambda m: m.kind == "document")
+    [document] = user.documents
+    data = json.loads(document.data)
+    assert data["member"]["organisation"] == "Bright <Futures>"
+    assert data["member"]["email"] == "lee@example.org"
+    assert data["member"]["telegram_user_id"] == user.id
+    assert data["themes"] == ["funding"]
+    assert {c["purpose"] for c in data["consents"]} == {"privacy_notice", "email_bulletin"}
+
+
+async def test_forget_erases_after_confirmation(tg: FakeTelegram, bot: Config) -> None:
+    user = tg.user()
+    await join(user, email="lee@example.org")
+    await user.send("/forget")
+    await user.wait_for_text("It cannot be undone")
+    await user.press("No, keep me")
+    await user.wait_for_text("Nothing was erased")
+    assert (await member_state(bot, user.id))[0] is not None
+
+    await user.send("/forget")
+    await user.wait_for_text("removes lee@example.org from the mailing list")
+    await user.press("Yes, erase everything")
+    await user.wait_for_text("everything about you has been erased")
+    assert await member_state(bot, user.id) == (None, [])
+    db = await Database.open(bot.database.path)
+    try:
+        assert await db.fetch_value("SELECT COUNT(*) FROM consents") == 0
+    finally:
+        await db.close()
+    await user.send("/mydata")
+    await user.wait_for_text("We store nothing about you")
+
+
+async def test_admin_commands_are_refused_to_members_and_logged(
+    tg: FakeTelegram, bot: Config, caplog: object
+) -> None:
+    user = tg.user()
+    await join(user)
+    for command in ("/members", "/export"):
+        await user.send(command)
+        await user.wait_for_text(f"Sorry, {command} is for the network officer")
+    assert not user.documents
+    assert "refused /members to non-admin user" in caplog.text  # type: ignore[attr-defined]
+
+
+async def test_admin_sees_membership_figures_and_exports_csv(
+    tg: FakeTelegram, bot: Config
+) -> None:
+    first, second = tg.user(), tg.user()
+    await join(first, organisation="=HYPERLINK(\"evil\")", email="a@example.org")
+    await first.press("⬜ Safeguarding")
+    await first.wait_for_message()
+    await join(second, organisation="Second Org")
+    await second.block()
+    await wait_for_status(bot, second.id, "blocked")
+    admin = tg.user(user_id=ADMIN_ID, first_name="Officer")
+    await admin.send("/members")
+    figures = await admin.wait_for_text("Total: 2")
+    assert "Blocked the bot: 1" in figures.text and "Safeguarding: 1" in figures.text
+    assert "Joined this month: 2" in figures.text
+    await admin.send("/export")
+    await admin.wait_for_message(lambda m: m.kind == "document")
+    [document] = admin.documents
+    rows = list(csv.DictReader(io.StringIO(document.text())))
+    assert [r["organisation"] for r in rows] == ["'=HYPERLINK(\"evil\")", "Second Org"]
+    assert rows[0]["email"] == "a@example.org" and rows[0]["themes"] == "safeguarding"
+    assert rows[1]["status"] == "blocked"
+
+
+async def test_help_lists_commands_and_admin_ones_only_for_admins(
+    tg: FakeTelegram, bot: Config
+) -> None:
+    user = tg.user()
+    await user.send("/help")
+    member_help = await user.wait_for_text("What you can do")
+    assert "/themes" in member_help.text and "/export" not in member_help.text
+    admin = tg.user(user_id=ADMIN_ID)
+    await admin.send("/help")
+    admin_help = await admin.wait_for_text("For the network officer")
+    assert "/export" in admin_help.text
+
+
+async def test_command_menus_are_published_with_an_admin_scope(
+    tg: FakeTelegram, config: Config, clock: FakeClock
+) -> None:
+    tg.user(user_id=ADMIN_ID)  # the officer has started the bot before
+    async with running_bot(config, clock):
+        private = tg.commands({"type": "all_private_chats"})
+        admin = tg.commands({"type": "chat", "chat_id": ADMIN_ID})
+    assert private is not None and admin is not None
+    assert "export" not in {c["command"] for c in private}
+    assert {"export", "members", "themes"} <= {c["command"] for c in admin}
+
+
+async def test_blocking_marks_inactive_and_writing_again_reactivates(
+    tg: FakeTelegram, bot: Config
+) -> None:
+    user = tg.user()
+    await join(user)
+    await user.block()
+    await wait_for_status(bot, user.id, "blocked")
+    await user.unblock()
+    await wait_for_status(bot, user.id, "active")
+    # A 403 during a broadcast marks the member blocked without a my_chat_member update;
+    # their next message shows they can be reached again.
+    db = await Database.open(bot.database.path)
+    try:
+        member, _ = await member_state(bot, user.id)
+        assert member is not None
+        await members_repo.set_status(db, member.id, "blocked", member.joined_at)
+    finally:
+        await db.close()
+    await user.send("/help")
+    await user.wait_for_text("What you can do")
+    await wait_for_status(bot, user.id, "active")
+
+
+async def test_group_chats_get_help_and_a_pointer_to_a_private_chat(
+    tg: FakeTelegram, bot: Config
+) -> None:
+    group = tg.group(-1001234567890, "Linked-up members")
+    user = tg.user()
+    await user.send("/help", chat=group)
+    answer = await group.wait_for_text("message me privately")
+    assert "?start=join" in answer.html
+    await user.send("/start", chat=group)
+    await group.wait_for_text("private chat with me")
+
+
+async def test_unknown_text_gets_a_helpful_answer(tg: FakeTelegram, bot: Config) -> None:
+    user = tg.user()
+    await user.send("what's on next week?")
+    await user.wait_for_text("did not understand")
+    await user.send("/nonsense")
+    await user.wait_for_text("Send /help")
