@@ -8,8 +8,8 @@ from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes, Defau
 
 from bot.persistence import SQLitePersistence
 from bot.services import Services
-from handlers.routing import register_handlers
 from handlers.context import SERVICES_KEY, BotApplication, BotContext
+from handlers.routing import register_handlers
 
 
 def build_application(services: Services) -> BotApplication:
@@ -34,5 +34,5 @@ def build_application(services: Services) -> BotApplication:
         builder = builder.base_file_url(config.telegram.base_file_url)
     application: BotApplication = builder.build()
     application.bot_data[SERVICES_KEY] = services
-    register_handlers(application)
+    register_handlers(application, config.telegram.admins)
     return application

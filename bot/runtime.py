@@ -12,17 +12,22 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from telegram import Update
+from telegram import Bot, Update
 
 from bot.app import build_application
 from bot.config import Config
 from bot.schedule import start_ticking
 from bot.services import Services
+from bot.telegram_transport import TelegramTransport
+from bulletins.feed_schedule import FeedService
+from bulletins.service import BulletinService
 from db import themes as themes_repo
 from db.database import Database
 from db.timeutil import Clock, utcnow
+from delivery.engine import DeliveryEngine
 from handlers.context import BotApplication
 from handlers.help import publish_command_menus
+from handlers.texts import delivery as delivery_texts
 from members.directory import MemberDirectory
 
 log = logging.getLogger(__name__)
@@ -33,7 +38,23 @@ async def open_services(config: Config, clock: Clock = utcnow) -> Services:
     await themes_repo.sync_from_config(
         db, [themes_repo.Theme(t.slug, t.title, t.description) for t in config.themes]
     )
-    return Services(config=config, db=db, clock=clock, members=MemberDirectory(db, clock))
+    sender = Bot(config.token, base_url=config.telegram.base_url,
+                 base_file_url=config.telegram.base_file_url or "https://api.telegram.org/file/bot")
+    await sender.initialize()
+    delivery = DeliveryEngine(db, TelegramTransport(sender), clock=clock,
+                              progress_renderer=delivery_texts.progress)
+    bulletins = BulletinService(db, delivery, clock, config.tz)
+    feeds = FeedService(db, config, delivery, clock)
+    return Services(
+        config=config, db=db, clock=clock, members=MemberDirectory(db, clock),
+        delivery=delivery, bulletins=bulletins, feeds=feeds, sender=sender,
+        due_work=[feeds.fetch_due, bulletins.send_due],
+    )
+
+
+async def close_services(services: Services) -> None:
+    await services.sender.shutdown()
+    await services.db.close()
 
 
 @asynccontextmanager
@@ -45,6 +66,7 @@ async def running_application(services: Services) -> AsyncIterator[BotApplicatio
         await publish_command_menus(application, config.admins)
         await application.start()
         start_ticking(application, services.due_work, services.config.scheduler.tick_seconds)
+        services.delivery.start()
         updater = application.updater
         assert updater is not None
         if config.webhook_url is not None:
@@ -61,6 +83,7 @@ async def running_application(services: Services) -> AsyncIterator[BotApplicatio
         try:
             yield application
         finally:
+            await services.delivery.stop()
             await updater.stop()
             await application.stop()
 
@@ -77,5 +100,5 @@ async def serve(
                 ready.set()
             await stop.wait()
     finally:
-        await services.db.close()
+        await close_services(services)
         log.info("linkedup-bot stopped")

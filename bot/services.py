@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from telegram import Bot
+
 from bot.config import Config
 from bot.schedule import DueWork
+from bulletins.feed_schedule import FeedService
+from bulletins.service import BulletinService
 from db.database import Database
 from db.timeutil import Clock
+from delivery.engine import DeliveryEngine
 from members.directory import MemberDirectory
 
 
@@ -17,4 +22,9 @@ class Services:
     db: Database
     clock: Clock
     members: MemberDirectory
+    delivery: DeliveryEngine
+    bulletins: BulletinService
+    feeds: FeedService
+    sender: Bot
+    """The engine's own Bot: bulk sends are paced by the engine, not by the replies' limiter."""
     due_work: list[DueWork] = field(default_factory=list)

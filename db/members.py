@@ -24,6 +24,7 @@ class Member:
     joined_at: datetime
     updated_at: datetime
     blocked_at: datetime | None
+    broadcasts_paused: bool = False
 
     @property
     def active(self) -> bool:
@@ -64,6 +65,7 @@ def _member(row: sqlite3.Row) -> Member:
         joined_at=joined,
         updated_at=updated,
         blocked_at=from_db(row["blocked_at"]),
+        broadcasts_paused=bool(row["broadcasts_paused"]),
     )
 
 
@@ -120,6 +122,37 @@ async def set_only_my_themes(db: Database, member_id: int, only: bool) -> None:
     await db.execute(
         "UPDATE members SET only_my_themes = ? WHERE id = ?", (int(only), member_id)
     )
+
+
+async def set_broadcasts_paused(db: Database, member_id: int, paused: bool) -> None:
+    await db.execute(
+        "UPDATE members SET broadcasts_paused = ? WHERE id = ?", (int(paused), member_id)
+    )
+
+
+async def list_reachable(db: Database, theme_slugs: list[str] | None = None) -> list[Member]:
+    """Who a bulletin or an update goes to: active, not paused, and (if given) following one
+    of the themes."""
+    sql = "SELECT * FROM members WHERE status = 'active' AND broadcasts_paused = 0"
+    params: list[str] = []
+    if theme_slugs is not None:
+        marks = ",".join("?" for _ in theme_slugs)
+        sql += f" AND id IN (SELECT member_id FROM member_themes WHERE theme_slug IN ({marks}))"
+        params = list(theme_slugs)
+    rows = await db.fetch_all(sql + " ORDER BY id", params)
+    return [_member(row) for row in rows]
+
+
+async def themes_of_all(db: Database) -> dict[int, list[str]]:
+    """Every member's themes in one query, for personalising a send to thousands."""
+    rows = await db.fetch_all(
+        "SELECT mt.member_id, mt.theme_slug FROM member_themes mt"
+        " JOIN themes t ON t.slug = mt.theme_slug ORDER BY mt.member_id, t.position"
+    )
+    themes: dict[int, list[str]] = {}
+    for row in rows:
+        themes.setdefault(row[0], []).append(row[1])
+    return themes
 
 
 async def delete(db: Database, member_id: int) -> None:

@@ -57,3 +57,7 @@ SendOutcome = Sent | RetryLater | Blocked | ChatMoved | TransientFailure | Rejec
 
 class Transport(Protocol):
     async def send(self, chat_id: int, message: OutgoingMessage) -> SendOutcome: ...
+
+    async def edit(self, chat_id: int, message_id: int, message: OutgoingMessage) -> SendOutcome:
+        """Replace a sent message's text (or caption) and buttons; used for progress reports."""
+        ...

@@ -21,6 +21,13 @@ def _private_link(context: BotContext) -> str:
     return f"https://t.me/{context.bot.username}?start=join"
 
 
+def officer_commands() -> list[tuple[str, str]]:
+    """Member commands plus the officer's; where both have one (``/bulletin``), the officer's."""
+    officer = dict(ADMIN_COMMANDS)
+    shared = [(name, officer.pop(name, description)) for name, description in MEMBER_COMMANDS]
+    return shared + list(officer.items())
+
+
 async def help_command(update: Update, context: BotContext) -> None:
     text = f"{texts.HELP_HEADER}\n{texts.help_lines(MEMBER_COMMANDS)}"
     if is_admin(update, context):
@@ -40,7 +47,7 @@ async def publish_command_menus(application: BotApplication, admin_ids: list[int
     """Members see their menu in private chats; each officer's chat also lists admin commands."""
     bot = application.bot
     member_menu = [BotCommand(name, description) for name, description in MEMBER_COMMANDS]
-    admin_menu = member_menu + [BotCommand(name, d) for name, d in ADMIN_COMMANDS]
+    admin_menu = [BotCommand(name, description) for name, description in officer_commands()]
     await bot.set_my_commands(member_menu, scope=BotCommandScopeAllPrivateChats())
     await bot.set_my_commands([BotCommand("help", "What this bot can do")])
     for admin_id in admin_ids:

@@ -9,6 +9,7 @@ from db import themes as themes_repo
 from db.members import Member
 from handlers.context import BotApplication, BotContext
 from handlers.replies import reply
+from handlers.texts import bulletins as bulletin_texts
 from handlers.texts import members as texts
 
 PREFIX = "themes:"
@@ -31,6 +32,9 @@ async def _picker(context: BotContext, member: Member) -> tuple[str, InlineKeybo
         InlineKeyboardButton(texts.BUTTON_NONE, callback_data=f"{PREFIX}none"),
     ])
     rows.append([InlineKeyboardButton(only_label, callback_data=f"{PREFIX}only")])
+    paused_label = (bulletin_texts.BUTTON_PAUSED if member.broadcasts_paused
+                    else bulletin_texts.BUTTON_ACTIVE)
+    rows.append([InlineKeyboardButton(paused_label, callback_data=f"{PREFIX}pause")])
     rows.append([InlineKeyboardButton(texts.BUTTON_DONE, callback_data=f"{PREFIX}done")])
     header = texts.THEMES_HEADER + ("" if followed else texts.THEMES_NOTHING)
     return header, InlineKeyboardMarkup(rows)
@@ -59,6 +63,10 @@ async def theme_button(update: Update, context: BotContext) -> None:
         await query.answer(texts.NOT_REGISTERED, show_alert=True)
         return
     action = query.data.removeprefix(PREFIX)
+    if action == "open":
+        await query.answer()
+        await send_theme_picker(update, context, member)
+        return
     if action == "done":
         await query.answer()
         titles = await themes_repo.titles(context.services.db)
@@ -72,6 +80,8 @@ async def theme_button(update: Update, context: BotContext) -> None:
         await directory.set_themes(member, [])
     elif action == "only":
         member = await directory.set_only_my_themes(member, not member.only_my_themes)
+    elif action == "pause":
+        member = await directory.set_broadcasts_paused(member, not member.broadcasts_paused)
     elif action.startswith("t:"):
         await directory.toggle_theme(member, action.removeprefix("t:"))
     await query.answer()

@@ -98,6 +98,10 @@ class MemberDirectory:
         await members_repo.set_only_my_themes(self.db, member.id, only)
         return await self._reload(member.id)
 
+    async def set_broadcasts_paused(self, member: Member, paused: bool) -> Member:
+        await members_repo.set_broadcasts_paused(self.db, member.id, paused)
+        return await self._reload(member.id)
+
     async def mark_blocked(self, telegram_id: int) -> Member | None:
         member = await self.find(telegram_id)
         if member is None or not member.active:
@@ -126,6 +130,7 @@ class MemberDirectory:
                 "email": member.email,
                 "status": member.status,
                 "bulletin_only_my_themes": member.only_my_themes,
+                "bulletins_and_updates_paused": member.broadcasts_paused,
                 "joined_at": to_db(member.joined_at),
                 "updated_at": to_db(member.updated_at),
             },

@@ -64,10 +64,13 @@ async def running_bot(config: Config, clock: FakeClock | None = None) -> AsyncIt
         await asyncio.wait_for(task, timeout=30)
 
 
-async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 5.0) -> None:
+async def eventually(
+    check: Callable[[], Awaitable[bool]], timeout: float = 5.0  # noqa: ASYNC109
+) -> None:
     """Wait for something the bot does in the background (an update it has yet to process)."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not await check():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"condition {check.__name__} not met within {timeout}s")
-        await asyncio.sleep(0.02)
+    try:
+        async with asyncio.timeout(timeout):
+            while not await check():  # noqa: ASYNC110 - polls state in another task's DB
+                await asyncio.sleep(0.02)
+    except TimeoutError:
+        raise AssertionError(f"condition {check.__name__} not met within {timeout}s") from None

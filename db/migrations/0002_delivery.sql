@@ -24,6 +24,8 @@ CREATE TABLE deliveries (
     status          TEXT NOT NULL DEFAULT 'pending'
                     CHECK (status IN ('pending', 'sending', 'sent', 'blocked', 'failed', 'skipped')),
     attempts        INTEGER NOT NULL DEFAULT 0,
+    -- Microsecond ISO-8601 UTC, unlike other columns: backoffs and tests need sub-second waits,
+    -- and one fixed width keeps text comparison in time order.
     not_before      TEXT,
     telegram_message_id INTEGER,
     error           TEXT,
@@ -31,3 +33,8 @@ CREATE TABLE deliveries (
     UNIQUE (campaign_id, chat_id, part)
 );
 CREATE INDEX deliveries_queue ON deliveries(status, campaign_id, id);
+-- The earliest backoff to wake up for, without scanning every pending row.
+CREATE INDEX deliveries_backoff ON deliveries(status, not_before);
+-- Skipping or re-addressing one member's or one chat's rows, and erasing a member (cascade).
+CREATE INDEX deliveries_member ON deliveries(member_id, status);
+CREATE INDEX deliveries_chat ON deliveries(chat_id, status);

@@ -5,6 +5,7 @@ from __future__ import annotations
 MEMBER_COMMANDS: list[tuple[str, str]] = [
     ("start", "Join the network or update your details"),
     ("themes", "Choose the themes you follow"),
+    ("bulletin", "The latest bulletin and older ones"),
     ("mydata", "See everything stored about you"),
     ("forget", "Erase everything stored about you"),
     ("cancel", "Stop what you are doing"),
@@ -12,6 +13,9 @@ MEMBER_COMMANDS: list[tuple[str, str]] = [
 ]
 
 ADMIN_COMMANDS: list[tuple[str, str]] = [
+    ("bulletin", "This month's bulletin draft: preview, test, send"),
+    ("broadcast", "Send an urgent update to members"),
+    ("fetch", "Read the website's feed now"),
     ("members", "Membership figures"),
     ("export", "Members as a CSV file"),
 ]

@@ -1,0 +1,124 @@
+"""The bulletin's life: draft, preview, test, send now or on schedule, reads, archive.
+
+Sending goes through the delivery engine (one ledger row per member per message part), so a
+restart mid-send resumes without resending, and a scheduled bulletin is found by the due-work
+tick after any downtime.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bulletins import drafts
+from bulletins.drafts import EditableDraft
+from bulletins.model import Bulletin
+from bulletins.telegram_render import render_for_member
+from db import bulletins as bulletins_repo
+from db import members as members_repo
+from db.bulletins import BulletinRecord
+from db.database import Database
+from db.deliveries import CampaignProgress
+from db.members import Member
+from db.timeutil import Clock
+from delivery.engine import DeliveryEngine, Recipient
+from delivery.messages import OutgoingMessage
+
+log = logging.getLogger(__name__)
+KIND = "bulletin"
+
+
+def campaign_key(bulletin_id: int) -> str:
+    return f"bulletin:{bulletin_id}"
+
+
+@dataclass
+class BulletinService:
+    db: Database
+    delivery: DeliveryEngine
+    clock: Clock
+    tz: ZoneInfo
+
+    def __post_init__(self) -> None:
+        self.delivery.on_done(KIND, self._finished)
+
+    async def open_draft(self) -> EditableDraft:
+        return await drafts.open_draft(self.db, self.clock(), self.tz)
+
+    async def draft(self, bulletin_id: int) -> EditableDraft:
+        return await drafts.load_editable(self.db, bulletin_id)
+
+    async def preview(self, bulletin: Bulletin, member: Member | None) -> list[OutgoingMessage]:
+        """Exactly what ``member`` will receive; without a member, the unpersonalised edition."""
+        if member is None:
+            return render_for_member(bulletin, [], False)
+        followed = await members_repo.themes_of(self.db, member.id)
+        return render_for_member(bulletin, followed, member.only_my_themes)
+
+    async def send_now(self, draft: EditableDraft, report_chat_id: int | None) -> int:
+        return await self._deliver(draft.record, report_chat_id)
+
+    async def schedule(self, draft: EditableDraft, when: datetime) -> EditableDraft:
+        return await drafts.schedule(self.db, draft, when, self.clock())
+
+    async def send_due(self, now: datetime) -> None:
+        """Due work: send scheduled bulletins whose time has come (also after downtime)."""
+        for record in await bulletins_repo.list_due(self.db, now):
+            log.info("sending scheduled bulletin %s", record.id)
+            await self._deliver(record, report_chat_id=None)
+
+    async def _deliver(self, record: BulletinRecord, report_chat_id: int | None) -> int:
+        bulletin = await drafts.load_bulletin(self.db, record)
+        members = await members_repo.list_reachable(self.db)
+        themes = await members_repo.themes_of_all(self.db)
+        recipients = [
+            Recipient(member.chat_id,
+                      render_for_member(bulletin, themes.get(member.id, []),
+                                        member.only_my_themes),
+                      member.id)
+            for member in members
+        ]
+        # Enqueue first: the key makes a repeat after a crash harmless, and the status change
+        # after it means a bulletin is never marked as sending without its ledger.
+        campaign_id = await self.delivery.enqueue(
+            campaign_key(record.id), KIND, recipients, title=record.title,
+            report_chat_id=report_chat_id,
+        )
+        await bulletins_repo.set_status(self.db, record.id, "sending", sent_at=self.clock())
+        return campaign_id
+
+    async def _finished(self, progress: CampaignProgress) -> None:
+        bulletin_id = int(progress.key.removeprefix("bulletin:"))
+        await bulletins_repo.set_status(self.db, bulletin_id, "sent")
+
+    async def latest(self) -> Bulletin | None:
+        record = await bulletins_repo.last_sent(self.db)
+        return await drafts.load_bulletin(self.db, record) if record else None
+
+    async def archive(self) -> list[BulletinRecord]:
+        return await bulletins_repo.list_sent(self.db)
+
+    async def sent_bulletin(self, bulletin_id: int) -> Bulletin | None:
+        record = await bulletins_repo.get(self.db, bulletin_id)
+        if record is None or record.status not in ("sending", "sent"):
+            return None
+        return await drafts.load_bulletin(self.db, record)
+
+    async def record_read(
+        self, bulletin_id: int, article_id: int, member: Member | None
+    ) -> tuple[str, str] | None:
+        """Count the tap, then give (title, link) to show; None if the article is gone."""
+        bulletin = await self.sent_bulletin(bulletin_id) or (
+            (await self.draft(bulletin_id)).bulletin
+        )
+        for section in bulletin.sections:
+            for item in section.items:
+                if item.article_id == article_id and item.link:
+                    await bulletins_repo.record_read(
+                        self.db, bulletin_id, article_id, member.id if member else None,
+                        self.clock(),
+                    )
+                    return item.title, item.link
+        return None

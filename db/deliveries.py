@@ -1,0 +1,380 @@
+"""The delivery ledger: campaigns and one row per recipient per message part.
+
+Every status change is a single guarded statement (or one transaction), so the ledger stays
+consistent whatever the engine is doing when the process dies: a row is only ever 'sending' while
+its Bot API call may be in flight, and that is the one state a restart has to repair.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from db import members
+from db.database import Database
+from db.timeutil import from_db, to_db
+
+
+@dataclass(frozen=True)
+class Campaign:
+    id: int
+    key: str
+    kind: str
+    title: str
+    status: str
+    report_chat_id: int | None
+    report_message_id: int | None
+    created_at: datetime
+    finished_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Delivery:
+    id: int
+    campaign_id: int
+    member_id: int | None
+    chat_id: int
+    part: int
+    payload: str
+    status: str
+    attempts: int
+    not_before: datetime | None
+    telegram_message_id: int | None
+    error: str | None
+    sent_at: datetime | None
+
+
+@dataclass(frozen=True)
+class NewDelivery:
+    member_id: int | None
+    chat_id: int
+    part: int
+    payload: str
+
+
+@dataclass(frozen=True)
+class CampaignProgress:
+    """Counts of recipients, not message parts: that is what an officer means by "sent to 40".
+
+    A recipient is pending while any part is, else blocked, failed or skipped if any part ended
+    so, else sent.
+    """
+
+    campaign_id: int
+    key: str
+    kind: str
+    title: str
+    total: int
+    sent: int
+    pending: int
+    blocked: int
+    failed: int
+    skipped: int
+    done: bool
+    cancelled: bool = False
+
+
+def _precise(moment: datetime) -> str:
+    """``not_before`` needs sub-second precision and one fixed width so text order is time order."""
+    if moment.tzinfo is None:
+        raise ValueError("naive datetimes are ambiguous; pass an aware datetime")
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def _campaign(row: sqlite3.Row) -> Campaign:
+    created = from_db(row["created_at"])
+    assert created is not None
+    return Campaign(
+        id=row["id"],
+        key=row["key"],
+        kind=row["kind"],
+        title=row["title"],
+        status=row["status"],
+        report_chat_id=row["report_chat_id"],
+        report_message_id=row["report_message_id"],
+        created_at=created,
+        finished_at=from_db(row["finished_at"]),
+    )
+
+
+def _delivery(row: sqlite3.Row) -> Delivery:
+    return Delivery(
+        id=row["id"],
+        campaign_id=row["campaign_id"],
+        member_id=row["member_id"],
+        chat_id=row["chat_id"],
+        part=row["part"],
+        payload=row["payload"],
+        status=row["status"],
+        attempts=row["attempts"],
+        not_before=from_db(row["not_before"]),
+        telegram_message_id=row["telegram_message_id"],
+        error=row["error"],
+        sent_at=from_db(row["sent_at"]),
+    )
+
+
+async def enqueue(
+    db: Database, key: str, kind: str, title: str, report_chat_id: int | None,
+    rows: Iterable[NewDelivery], now: datetime,
+) -> int:
+    """Create the campaign once per key; rows are added only while it is still sending.
+
+    Repeating an enqueue (a retried command, a restart mid-way) adds nothing twice, and a
+    finished or cancelled campaign is never reopened by a late call.
+    """
+    async with db.transaction():
+        await db.execute(
+            "INSERT OR IGNORE INTO campaigns (key, kind, title, report_chat_id, created_at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (key, kind, title, report_chat_id, to_db(now)),
+        )
+        row = await db.fetch_one("SELECT id, status FROM campaigns WHERE key = ?", (key,))
+        assert row is not None
+        if row["status"] == "sending":
+            await db.execute_many(
+                "INSERT OR IGNORE INTO deliveries (campaign_id, member_id, chat_id, part, payload)"
+                " VALUES (?, ?, ?, ?, ?)",
+                ((row["id"], r.member_id, r.chat_id, r.part, r.payload) for r in rows),
+            )
+    return int(row["id"])
+
+
+async def get_campaign(db: Database, campaign_id: int) -> Campaign | None:
+    row = await db.fetch_one("SELECT * FROM campaigns WHERE id = ?", (campaign_id,))
+    return _campaign(row) if row else None
+
+
+async def get_campaign_by_key(db: Database, key: str) -> Campaign | None:
+    row = await db.fetch_one("SELECT * FROM campaigns WHERE key = ?", (key,))
+    return _campaign(row) if row else None
+
+
+async def progress(db: Database, campaign_id: int) -> CampaignProgress | None:
+    campaign = await get_campaign(db, campaign_id)
+    if campaign is None:
+        return None
+    rows = await db.fetch_all(
+        "SELECT state, COUNT(*) FROM ("
+        " SELECT CASE"
+        "  WHEN SUM(status IN ('pending', 'sending')) > 0 THEN 'pending'"
+        "  WHEN SUM(status = 'blocked') > 0 THEN 'blocked'"
+        "  WHEN SUM(status = 'failed') > 0 THEN 'failed'"
+        "  WHEN SUM(status = 'skipped') > 0 THEN 'skipped'"
+        "  ELSE 'sent' END AS state"
+        " FROM deliveries WHERE campaign_id = ?"
+        " GROUP BY member_id, CASE WHEN member_id IS NULL THEN chat_id END"
+        ") GROUP BY state",
+        (campaign_id,),
+    )
+    counts = {row[0]: int(row[1]) for row in rows}
+    return CampaignProgress(
+        campaign_id=campaign.id,
+        key=campaign.key,
+        kind=campaign.kind,
+        title=campaign.title,
+        total=sum(counts.values()),
+        sent=counts.get("sent", 0),
+        pending=counts.get("pending", 0),
+        blocked=counts.get("blocked", 0),
+        failed=counts.get("failed", 0),
+        skipped=counts.get("skipped", 0),
+        done=counts.get("pending", 0) == 0,
+        cancelled=campaign.status == "cancelled",
+    )
+
+
+async def deliveries_of(db: Database, campaign_id: int) -> list[Delivery]:
+    """Every row of a campaign, for an officer asking who did not get it and why."""
+    rows = await db.fetch_all(
+        "SELECT * FROM deliveries WHERE campaign_id = ? ORDER BY id", (campaign_id,)
+    )
+    return [_delivery(row) for row in rows]
+
+
+async def reset_interrupted(db: Database) -> int:
+    """After a crash nobody knows whether a 'sending' row went out; sending again is the lesser
+    harm than a member missing a message, and it is at most the rows that were in flight."""
+    return await db.execute("UPDATE deliveries SET status = 'pending' WHERE status = 'sending'")
+
+
+async def skip_blocked_members(db: Database) -> int:
+    return await db.execute(
+        "UPDATE deliveries SET status = 'skipped', error = 'member has blocked the bot'"
+        " WHERE status = 'pending'"
+        " AND member_id IN (SELECT id FROM members WHERE status = 'blocked')"
+    )
+
+
+async def due(
+    db: Database, now: datetime, *, exclude_chats: Iterable[int] = (), limit: int = 64
+) -> list[Delivery]:
+    """Pending rows whose time has come and whose earlier parts are all settled, oldest campaign
+    first; ``exclude_chats`` are chats still inside their per-chat interval."""
+    rows = await db.fetch_all(
+        "SELECT d.* FROM deliveries d"
+        " WHERE d.status = 'pending' AND (d.not_before IS NULL OR d.not_before <= ?)"
+        " AND d.chat_id NOT IN (SELECT value FROM json_each(?))"
+        " AND NOT EXISTS (SELECT 1 FROM deliveries e WHERE e.campaign_id = d.campaign_id"
+        "  AND e.chat_id = d.chat_id AND e.part < d.part AND e.status IN ('pending', 'sending'))"
+        " ORDER BY d.campaign_id, d.id LIMIT ?",
+        (_precise(now), json.dumps(list(exclude_chats)), limit),
+    )
+    return [_delivery(row) for row in rows]
+
+
+async def next_due_at(db: Database, now: datetime) -> datetime | None:
+    """When the earliest row waiting on a backoff becomes due, so the worker can sleep till then."""
+    value = await db.fetch_value(
+        "SELECT MIN(not_before) FROM deliveries WHERE status = 'pending' AND not_before > ?",
+        (_precise(now),),
+    )
+    return from_db(value)
+
+
+async def claim(db: Database, delivery_id: int) -> bool:
+    """Mark a row 'sending' just before its API call; False when it was cancelled or its member
+    blocked the bot since the row was picked."""
+    changed = await db.execute(
+        "UPDATE deliveries SET status = 'sending' WHERE id = ? AND status = 'pending'"
+        " AND NOT EXISTS (SELECT 1 FROM members m"
+        "  WHERE m.id = deliveries.member_id AND m.status = 'blocked')",
+        (delivery_id,),
+    )
+    return changed == 1
+
+
+async def mark_sent(db: Database, delivery_id: int, message_id: int, now: datetime) -> None:
+    await db.execute(
+        "UPDATE deliveries SET status = 'sent', telegram_message_id = ?, sent_at = ?,"
+        " error = NULL WHERE id = ? AND status = 'sending'",
+        (message_id, to_db(now), delivery_id),
+    )
+
+
+async def requeue(db: Database, delivery_id: int) -> None:
+    """Back to the queue without counting an attempt: flood control is not the row's fault."""
+    await db.execute(
+        "UPDATE deliveries SET status = 'pending' WHERE id = ? AND status = 'sending'",
+        (delivery_id,),
+    )
+
+
+async def reschedule(
+    db: Database, delivery_id: int, attempts: int, not_before: datetime, error: str
+) -> None:
+    await db.execute(
+        "UPDATE deliveries SET status = 'pending', attempts = ?, not_before = ?, error = ?"
+        " WHERE id = ? AND status = 'sending'",
+        (attempts, _precise(not_before), error, delivery_id),
+    )
+
+
+async def mark_failed(db: Database, delivery: Delivery, error: str, attempts: int) -> None:
+    """A part that will never arrive makes the later parts meaningless, so they are skipped."""
+    async with db.transaction():
+        changed = await db.execute(
+            "UPDATE deliveries SET status = 'failed', error = ?, attempts = ?"
+            " WHERE id = ? AND status = 'sending'",
+            (error, attempts, delivery.id),
+        )
+        if changed:
+            await _skip_later_parts(db, delivery)
+
+
+async def _skip_later_parts(db: Database, delivery: Delivery) -> None:
+    await db.execute(
+        "UPDATE deliveries SET status = 'skipped', error = 'an earlier part was not delivered'"
+        " WHERE campaign_id = ? AND part > ? AND status = 'pending'"
+        " AND chat_id = (SELECT chat_id FROM deliveries WHERE id = ?)",
+        (delivery.campaign_id, delivery.part, delivery.id),
+    )
+
+
+async def mark_blocked(db: Database, delivery: Delivery, reason: str, now: datetime) -> None:
+    """Telegram will refuse every later message too: record it on the member and stop queueing."""
+    async with db.transaction():
+        await db.execute(
+            "UPDATE deliveries SET status = 'blocked', error = ?"
+            " WHERE id = ? AND status = 'sending'",
+            (reason, delivery.id),
+        )
+        if delivery.member_id is not None:
+            await members.set_status(db, delivery.member_id, "blocked", now)
+        await db.execute(
+            "UPDATE deliveries SET status = 'skipped', error = 'member has blocked the bot'"
+            " WHERE status = 'pending' AND (member_id = ? OR chat_id = ?)",
+            (delivery.member_id, delivery.chat_id),
+        )
+
+
+async def move_chat(db: Database, delivery: Delivery, new_chat_id: int) -> None:
+    """Follow a group's migration to a supergroup, for the member and everything still queued.
+
+    OR IGNORE: if the new chat already has the same part queued, the old row keeps its chat id
+    and runs out of attempts instead of being sent twice.
+    """
+    async with db.transaction():
+        if delivery.member_id is not None:
+            await members.set_chat_id(db, delivery.member_id, new_chat_id)
+        await db.execute(
+            "UPDATE OR IGNORE deliveries SET chat_id = ?"
+            " WHERE chat_id = ? AND (status = 'pending' OR id = ?)",
+            (new_chat_id, delivery.chat_id, delivery.id),
+        )
+
+
+async def cancel(db: Database, key: str) -> Campaign | None:
+    """Stop a campaign: what is queued is skipped; rows already in flight finish normally."""
+    async with db.transaction():
+        campaign = await get_campaign_by_key(db, key)
+        if campaign is None or campaign.status != "sending":
+            return campaign
+        await db.execute(
+            "UPDATE deliveries SET status = 'skipped', error = 'campaign cancelled'"
+            " WHERE campaign_id = ? AND status = 'pending'",
+            (campaign.id,),
+        )
+        await db.execute(
+            "UPDATE campaigns SET status = 'cancelled' WHERE id = ?", (campaign.id,)
+        )
+    return await get_campaign(db, campaign.id)
+
+
+async def settled_campaigns(db: Database) -> list[Campaign]:
+    """Unfinished campaigns with nothing left to send: ready for the final report and hooks."""
+    rows = await db.fetch_all(
+        "SELECT * FROM campaigns c WHERE finished_at IS NULL AND NOT EXISTS ("
+        " SELECT 1 FROM deliveries d WHERE d.campaign_id = c.id"
+        " AND d.status IN ('pending', 'sending')) ORDER BY id"
+    )
+    return [_campaign(row) for row in rows]
+
+
+async def reporting_campaigns(db: Database) -> list[Campaign]:
+    rows = await db.fetch_all(
+        "SELECT * FROM campaigns WHERE finished_at IS NULL AND report_chat_id IS NOT NULL"
+        " ORDER BY id"
+    )
+    return [_campaign(row) for row in rows]
+
+
+async def set_report_message(db: Database, campaign_id: int, message_id: int) -> None:
+    await db.execute(
+        "UPDATE campaigns SET report_message_id = ? WHERE id = ?", (message_id, campaign_id)
+    )
+
+
+async def mark_finished(db: Database, campaign_id: int, now: datetime) -> None:
+    """Close a settled campaign, unless rows were added meanwhile: then it stays open."""
+    await db.execute(
+        "UPDATE campaigns SET finished_at = ?,"
+        " status = CASE status WHEN 'sending' THEN 'done' ELSE status END"
+        " WHERE id = ? AND finished_at IS NULL AND NOT EXISTS ("
+        "  SELECT 1 FROM deliveries d WHERE d.campaign_id = campaigns.id"
+        "  AND d.status IN ('pending', 'sending'))",
+        (to_db(now), campaign_id),
+    )

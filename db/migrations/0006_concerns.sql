@@ -1,0 +1,1 @@
+-- Reserved; filled in by the feature that owns it.

@@ -1,0 +1,152 @@
+"""``/broadcast``: the officer's urgent update, with audience, preview and confirmation."""
+
+from __future__ import annotations
+
+import html
+import uuid
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import (
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+
+from bulletins.broadcasts import (
+    TEXT_LIMIT,
+    BroadcastPlan,
+    audience_size,
+    render_update,
+    send_broadcast,
+)
+from db import themes as themes_repo
+from handlers.access import admin_only
+from handlers.context import BotApplication, BotContext
+from handlers.keyboards import from_buttons, inline
+from handlers.replies import close_buttons, reply
+from handlers.texts import broadcasts as texts
+
+AUDIENCE, TEXT, PREVIEW = range(3)
+DRAFT = "broadcast"
+
+
+def _draft(context: BotContext) -> dict[str, Any]:
+    assert context.user_data is not None
+    draft: dict[str, Any] = context.user_data.setdefault(DRAFT, {"themes": []})
+    return draft
+
+
+async def _audience_markup(context: BotContext) -> InlineKeyboardMarkup:
+    chosen = set(_draft(context)["themes"])
+    rows = [
+        [InlineKeyboardButton(f"{'✅' if t.slug in chosen else '⬜'} {t.title}",
+                              callback_data=f"bc:t:{t.slug}")]
+        for t in await themes_repo.list_active(context.services.db)
+    ]
+    rows.append([InlineKeyboardButton(texts.BUTTON_EVERYONE, callback_data="bc:everyone"),
+                 InlineKeyboardButton(texts.BUTTON_NEXT, callback_data="bc:next")])
+    return InlineKeyboardMarkup(rows)
+
+
+@admin_only("broadcast")
+async def start(update: Update, context: BotContext) -> int:
+    assert context.user_data is not None
+    context.user_data[DRAFT] = {"themes": [], "key": f"broadcast:{uuid.uuid4().hex}"}
+    await reply(update, texts.ASK_AUDIENCE, await _audience_markup(context))
+    return AUDIENCE
+
+
+async def audience_button(update: Update, context: BotContext) -> int:
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    draft = _draft(context)
+    action = query.data.removeprefix("bc:")
+    if action.startswith("t:"):
+        slug = action.removeprefix("t:")
+        draft["themes"] = sorted(set(draft["themes"]) ^ {slug})
+        await query.answer()
+        await query.edit_message_reply_markup(await _audience_markup(context))
+        return AUDIENCE
+    if action == "next" and not draft["themes"]:
+        await query.answer(texts.NEED_THEME_OR_EVERYONE, show_alert=True)
+        return AUDIENCE
+    if action == "everyone":
+        draft["themes"] = []
+    await close_buttons(update)
+    await reply(update, texts.ASK_TEXT.format(limit=TEXT_LIMIT))
+    return TEXT
+
+
+async def _plan(context: BotContext) -> BroadcastPlan:
+    draft = _draft(context)
+    titles = await themes_repo.titles(context.services.db)
+    return BroadcastPlan(
+        key=draft["key"],
+        text_html=draft["text_html"],
+        theme_slugs=tuple(draft["themes"]),
+        theme_titles=tuple(titles[slug] for slug in draft["themes"]),
+    )
+
+
+async def receive_text(update: Update, context: BotContext) -> int:
+    assert update.message is not None and update.message.text is not None
+    text = update.message.text.strip()
+    if len(text) > TEXT_LIMIT:
+        await reply(update, texts.TOO_LONG.format(length=len(text), limit=TEXT_LIMIT))
+        return TEXT
+    _draft(context)["text_html"] = html.escape(text, quote=False)
+    plan = await _plan(context)
+    count = await audience_size(context.services.db, plan)
+    if count == 0:
+        await reply(update, texts.NOBODY, await _audience_markup(context))
+        return AUDIENCE
+    message = render_update(plan)
+    await reply(update, texts.PREVIEW.format(count=count))
+    await reply(update, message.html, from_buttons(message.buttons))
+    await reply(update, texts.CONFIRM.format(count=count), inline([
+        [(texts.BUTTON_SEND.format(count=count), "bc:send")],
+        [(texts.BUTTON_EDIT, "bc:edit"), (texts.BUTTON_CANCEL, "bc:cancel")],
+    ]))
+    return PREVIEW
+
+
+async def preview_button(update: Update, context: BotContext) -> int:
+    query = update.callback_query
+    assert query is not None and query.data is not None and update.effective_chat is not None
+    if query.data == "bc:edit":
+        await close_buttons(update)
+        await reply(update, texts.ASK_TEXT.format(limit=TEXT_LIMIT))
+        return TEXT
+    if query.data == "bc:cancel":
+        await close_buttons(update, texts.CANCELLED)
+        return ConversationHandler.END
+    plan = await _plan(context)
+    await send_broadcast(context.services.db, context.services.delivery, plan,
+                         update.effective_chat.id)
+    await close_buttons(update, texts.QUEUED)
+    return ConversationHandler.END
+
+
+async def leave(update: Update, context: BotContext) -> int:
+    await reply(update, texts.CANCELLED)
+    return ConversationHandler.END
+
+
+def register(application: BotApplication) -> None:
+    application.add_handler(ConversationHandler(
+        entry_points=[CommandHandler("broadcast", start, filters=filters.ChatType.PRIVATE)],
+        states={
+            AUDIENCE: [
+                CallbackQueryHandler(audience_button, pattern=r"^bc:(t:.+|everyone|next)$")
+            ],
+            TEXT: [MessageHandler(filters.TEXT & ~filters.COMMAND, receive_text)],
+            PREVIEW: [CallbackQueryHandler(preview_button, pattern="^bc:(send|edit|cancel)$")],
+        },
+        fallbacks=[CommandHandler("cancel", leave)],
+        allow_reentry=True,
+        name="broadcast",
+        persistent=True,
+    ))

@@ -1,0 +1,275 @@
+"""``/bulletin`` for the officer: this month's draft, edited in place, then sent or scheduled."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from dateutil import parser as dateparser
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import (
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+
+from bulletins.drafts import DraftError, EditableDraft, cancel, drop_item, move_item, set_intro
+from bulletins.sanitise import html_to_plain, plain_to_html
+from db import members as members_repo
+from delivery.engine import Recipient
+from handlers.access import admin_only
+from handlers.bulletin_member import send_latest
+from handlers.context import BotApplication, BotContext
+from handlers.keyboards import from_buttons, inline
+from handlers.replies import reply
+from handlers.texts import bulletins as texts
+from handlers.texts import members as member_texts
+
+MENU, INTRO, SCHEDULE = range(3)
+INTRO_LIMIT = 1500
+
+
+def _status(draft: EditableDraft, context: BotContext) -> str:
+    when = draft.record.scheduled_for
+    if draft.record.status == "scheduled" and when is not None:
+        local = when.astimezone(context.services.config.tz)
+        return texts.DRAFT_STATUS_SCHEDULED.format(when=f"{local:%A %d %B %Y, %H:%M}")
+    return texts.DRAFT_STATUS_DRAFT
+
+
+def _summary(draft: EditableDraft, context: BotContext) -> str:
+    bulletin = draft.bulletin
+    sections = [(s.theme_title, [item.title for item in s.items]) for s in bulletin.sections]
+    intro = texts.intro_preview(bulletin.intro_html, html_to_plain(bulletin.intro_html))
+    return texts.draft_summary(bulletin.title, _status(draft, context), intro, sections)
+
+
+def _menu_markup() -> InlineKeyboardMarkup:
+    return inline([
+        [(texts.BUTTON_INTRO, "bl:intro"), (texts.BUTTON_PREVIEW, "bl:preview"),
+         (texts.BUTTON_TEST, "bl:test")],
+        [(texts.BUTTON_ITEMS, "bl:items")],
+        [(texts.BUTTON_SEND, "bl:send"), (texts.BUTTON_SCHEDULE, "bl:schedule")],
+        [(texts.BUTTON_CANCEL_DRAFT, "bl:cancel"), (texts.BUTTON_LATEST, "bl:latest")],
+    ])
+
+
+def _items_markup(draft: EditableDraft) -> InlineKeyboardMarkup:
+    rows = []
+    number = 0
+    for section in draft.bulletin.sections:
+        for item in section.items:
+            number += 1
+            aid = item.article_id
+            rows.append([
+                InlineKeyboardButton(f"↑ {number}", callback_data=f"bl:up:{aid}"),
+                InlineKeyboardButton(f"↓ {number}", callback_data=f"bl:down:{aid}"),
+                InlineKeyboardButton(f"✕ {number}", callback_data=f"bl:drop:{aid}"),
+            ])
+    rows.append([InlineKeyboardButton(texts.BUTTON_BACK, callback_data="bl:menu")])
+    return InlineKeyboardMarkup(rows[-95:])
+
+
+@admin_only("bulletin")
+async def open_draft(update: Update, context: BotContext) -> int:
+    draft = await context.services.bulletins.open_draft()
+    await reply(update, _summary(draft, context), _menu_markup())
+    return MENU
+
+
+async def _show(update: Update, context: BotContext, draft: EditableDraft,
+                markup: InlineKeyboardMarkup | None = None) -> None:
+    query = update.callback_query
+    assert query is not None
+    await query.edit_message_text(_summary(draft, context), reply_markup=markup or _menu_markup())
+
+
+async def _current(context: BotContext) -> EditableDraft:
+    return await context.services.bulletins.open_draft()
+
+
+async def menu_button(update: Update, context: BotContext) -> int:
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    await query.answer()
+    action = query.data.removeprefix("bl:")
+    draft = await _current(context)
+    handler = _ACTIONS.get(action.split(":")[0])
+    if handler is None:
+        return MENU
+    try:
+        return await handler(update, context, draft, action)
+    except DraftError as error:
+        await reply(update, str(error))
+        return MENU
+
+
+async def _menu(update: Update, context: BotContext, draft: EditableDraft, action: str) -> int:
+    await _show(update, context, draft)
+    return MENU
+
+
+async def _ask_intro(update: Update, context: BotContext, draft: EditableDraft,
+                     action: str) -> int:
+    await reply(update, texts.ASK_INTRO.format(limit=INTRO_LIMIT))
+    return INTRO
+
+
+async def _preview(update: Update, context: BotContext, draft: EditableDraft,
+                   action: str) -> int:
+    assert update.effective_user is not None
+    member = await context.services.members.find(update.effective_user.id)
+    who = texts.PREVIEW_YOU if member else texts.PREVIEW_NON_MEMBER
+    await reply(update, texts.PREVIEW_INTRO.format(who=who))
+    for message in await context.services.bulletins.preview(draft.bulletin, member):
+        await reply(update, message.html, from_buttons(message.buttons))
+    return MENU
+
+
+async def _test(update: Update, context: BotContext, draft: EditableDraft, action: str) -> int:
+    assert update.effective_user is not None and update.effective_chat is not None
+    services = context.services
+    member = await services.members.find(update.effective_user.id)
+    messages = await services.bulletins.preview(draft.bulletin, member)
+    stamp = services.clock().isoformat()
+    await services.delivery.enqueue(
+        f"bulletin-test:{draft.record.id}:{stamp}", "bulletin-test",
+        [Recipient(update.effective_chat.id, messages, member.id if member else None)],
+        title=f"Test of {draft.record.title}",
+    )
+    await reply(update, texts.TEST_SENT)
+    return MENU
+
+
+async def _items(update: Update, context: BotContext, draft: EditableDraft, action: str) -> int:
+    await _show(update, context, draft, _items_markup(draft))
+    return MENU
+
+
+async def _edit_item(update: Update, context: BotContext, draft: EditableDraft,
+                     action: str) -> int:
+    verb, article_id = action.split(":")
+    db = context.services.db
+    if verb == "drop":
+        draft = await drop_item(db, draft, int(article_id))
+    else:
+        draft = await move_item(db, draft, int(article_id), -1 if verb == "up" else 1)
+    await _show(update, context, draft, _items_markup(draft))
+    return MENU
+
+
+async def _confirm_send(update: Update, context: BotContext, draft: EditableDraft,
+                        action: str) -> int:
+    count = len(await members_repo.list_reachable(context.services.db))
+    await reply(update, texts.CONFIRM_SEND.format(title=draft.record.title, count=count),
+                inline([[(texts.BUTTON_YES_SEND, "bl:send-yes"), (texts.BUTTON_NO, "bl:menu")]]))
+    return MENU
+
+
+async def _send(update: Update, context: BotContext, draft: EditableDraft, action: str) -> int:
+    assert update.effective_chat is not None
+    await context.services.bulletins.send_now(draft, report_chat_id=update.effective_chat.id)
+    query = update.callback_query
+    assert query is not None
+    await query.edit_message_text(texts.SENDING, reply_markup=None)
+    return ConversationHandler.END
+
+
+async def _ask_schedule(update: Update, context: BotContext, draft: EditableDraft,
+                        action: str) -> int:
+    await reply(update, texts.ASK_SCHEDULE.format(tz=context.services.config.timezone))
+    return SCHEDULE
+
+
+async def _cancel_draft(update: Update, context: BotContext, draft: EditableDraft,
+                        action: str) -> int:
+    await cancel(context.services.db, draft)
+    query = update.callback_query
+    assert query is not None
+    await query.edit_message_text(texts.DRAFT_CANCELLED, reply_markup=None)
+    return ConversationHandler.END
+
+
+async def _latest(update: Update, context: BotContext, draft: EditableDraft,
+                  action: str) -> int:
+    await send_latest(update, context)
+    return MENU
+
+
+_ACTIONS = {
+    "menu": _menu, "intro": _ask_intro, "preview": _preview, "test": _test, "items": _items,
+    "up": _edit_item, "down": _edit_item, "drop": _edit_item, "send": _confirm_send,
+    "send-yes": _send, "schedule": _ask_schedule, "cancel": _cancel_draft, "latest": _latest,
+}
+
+
+async def receive_intro(update: Update, context: BotContext) -> int:
+    assert update.message is not None and update.message.text is not None
+    text = update.message.text.strip()
+    if len(text) > INTRO_LIMIT:
+        await reply(update, texts.INTRO_TOO_LONG.format(length=len(text), limit=INTRO_LIMIT))
+        return INTRO
+    draft = await set_intro(context.services.db, await _current(context),
+                            "" if text == "-" else plain_to_html(text))
+    await reply(update, _summary(draft, context), _menu_markup())
+    return MENU
+
+
+def parse_local_time(text: str, tz: ZoneInfo, now: datetime) -> datetime | None:
+    """A date and time as the officer types it, in the network's time zone; None if unreadable.
+
+    Missing parts default to today at 09:00; day-first, as people write dates in the UK.
+    """
+    default = now.astimezone(tz).replace(hour=9, minute=0, second=0, microsecond=0, tzinfo=None)
+    try:
+        parsed = dateparser.parse(text, dayfirst=True, default=default)
+    except (ValueError, OverflowError):
+        return None
+    return parsed.replace(tzinfo=tz) if parsed.tzinfo is None else parsed
+
+
+async def receive_schedule(update: Update, context: BotContext) -> int:
+    assert update.message is not None and update.message.text is not None
+    services = context.services
+    when = parse_local_time(update.message.text, services.config.tz, services.clock())
+    if when is None:
+        await reply(update, texts.BAD_TIME)
+        return SCHEDULE
+    try:
+        draft = await services.bulletins.schedule(await _current(context), when)
+    except DraftError as error:
+        await reply(update, str(error))
+        return SCHEDULE
+    local = when.astimezone(services.config.tz)
+    await reply(update, texts.SCHEDULED.format(when=f"{local:%A %d %B %Y, %H:%M}"))
+    await reply(update, _summary(draft, context), _menu_markup())
+    return MENU
+
+
+async def leave(update: Update, context: BotContext) -> int:
+    await reply(update, member_texts.CANCELLED)
+    return ConversationHandler.END
+
+
+def bulletin_conversation(admins: list[int]) -> ConversationHandler[BotContext]:
+    text = filters.TEXT & ~filters.COMMAND
+    officers = filters.ChatType.PRIVATE & filters.User(user_id=admins)
+    return ConversationHandler(
+        entry_points=[CommandHandler("bulletin", open_draft, filters=officers)],
+        states={
+            MENU: [CallbackQueryHandler(menu_button, pattern="^bl:")],
+            INTRO: [MessageHandler(text, receive_intro)],
+            SCHEDULE: [MessageHandler(text, receive_schedule)],
+        },
+        fallbacks=[CommandHandler("cancel", leave)],
+        allow_reentry=True,
+        name="bulletin-draft",
+        persistent=True,
+    )
+
+
+def register(application: BotApplication, admins: list[int]) -> None:
+    """``/bulletin`` opens the draft for officers; for members it is the latest edition."""
+    application.add_handler(bulletin_conversation(admins))
