@@ -181,3 +181,11 @@ async def reads_by_member(db: Database, member_id: int) -> list[tuple[int | None
         " ORDER BY id", (member_id,),
     )
     return [(row[0], row[1], row[2]) for row in rows]
+
+
+async def readers_of(db: Database, bulletin_id: int) -> int:
+    """Members who read at least one article of the bulletin (a forgotten member counts once)."""
+    return int(await db.fetch_value(
+        "SELECT COUNT(DISTINCT COALESCE(member_id, -id)) FROM article_reads WHERE bulletin_id = ?",
+        (bulletin_id,),
+    ))

@@ -12,6 +12,7 @@ from handlers import (
     help,
     membership,
     privacy,
+    stats,
     themes,
 )
 from handlers.context import BotApplication
@@ -24,6 +25,7 @@ def register_handlers(application: BotApplication, admins: list[int]) -> None:
     application.add_handler(onboarding_conversation())
     bulletin_admin.register(application, admins)
     broadcast.register(application)
-    for module in (themes, privacy, help, admin, membership, bulletin_member, feeds):
+    for module in (themes, privacy, help, admin, membership, bulletin_member, feeds,
+                   stats):
         module.register(application)
     fallback.register(application)

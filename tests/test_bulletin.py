@@ -120,6 +120,13 @@ async def test_feed_to_a_personalised_bulletin(tg: FakeTelegram, running: Config
     finally:
         await db.close()
 
+    await admin.send("/stats")
+    stats = await admin.wait_for_text("read at least one article")
+    assert "reached 3; 1 read at least one article (33.3%)" in stats.text
+    assert "Vacancies and volunteering: Youth worker vacancy (1)" in stats.text
+    chart = await admin.wait_for_message(lambda m: m.kind == "photo")
+    assert chart.file is not None and chart.file.data.startswith(b"\x89PNG")
+
 
 async def test_a_scheduled_bulletin_goes_at_its_time(
     tg: FakeTelegram, running: Config, clock: FakeClock

@@ -16,6 +16,7 @@ ADMIN_COMMANDS: list[tuple[str, str]] = [
     ("bulletin", "This month's bulletin draft: preview, test, send"),
     ("broadcast", "Send an urgent update to members"),
     ("fetch", "Read the website's feed now"),
+    ("stats", "What members read, bulletin by bulletin"),
     ("members", "Membership figures"),
     ("export", "Members as a CSV file"),
 ]

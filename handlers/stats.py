@@ -1,0 +1,32 @@
+"""``/stats``: what members read, per bulletin, with a chart of the last ones."""
+
+from __future__ import annotations
+
+from telegram import InputFile, Update
+from telegram.ext import CommandHandler
+
+from bulletins.chart import stats_chart
+from bulletins.stats import recent_stats
+from handlers.access import admin_only
+from handlers.context import BotApplication, BotContext
+from handlers.replies import reply
+from handlers.texts import stats as texts
+
+
+@admin_only("stats")
+async def stats_command(update: Update, context: BotContext) -> None:
+    assert update.effective_chat is not None
+    services = context.services
+    stats = await recent_stats(services.db, services.email_figures)
+    if not stats:
+        await reply(update, texts.NO_STATS)
+        return
+    await reply(update, "\n\n".join(texts.bulletin_stats(s) for s in stats[:3]))
+    await update.effective_chat.send_photo(
+        InputFile(stats_chart(stats), filename="linkedup-stats.png"),
+        caption=texts.CHART_CAPTION.format(count=len(stats)),
+    )
+
+
+def register(application: BotApplication) -> None:
+    application.add_handler(CommandHandler("stats", stats_command))

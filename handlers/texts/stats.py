@@ -1,0 +1,40 @@
+"""Wording for ``/stats``."""
+
+from __future__ import annotations
+
+from html import escape
+
+from bulletins.stats import SECTOR_OPEN_RATE, BulletinStats
+
+NO_STATS = "No bulletin has been sent yet, so there is nothing to show."
+CHART_CAPTION = "Reads and clicks for the last {count} bulletin(s)."
+
+
+def _email(stats: BulletinStats) -> str:
+    email = stats.email
+    if email is None:
+        return "Email: not sent by email."
+    versus = "above" if email.open_rate >= SECTOR_OPEN_RATE else "below"
+    return (
+        f"Email: {email.click_rate:.1%} clicked (of {email.recipients:,}); "
+        f"opened {email.open_rate:.1%}, {versus} the {SECTOR_OPEN_RATE:.1%} sector average "
+        "(opens are inflated by mail privacy protection)."
+    )
+
+
+def _top(stats: BulletinStats) -> str:
+    lines = []
+    for theme, articles in stats.top_by_theme:
+        reads = ", ".join(f"{escape(a.title)} ({a.readers})" for a in articles)
+        lines.append(f"• {escape(theme)}: {reads}")
+    return "\n".join(lines) or "No reads yet."
+
+
+def bulletin_stats(stats: BulletinStats) -> str:
+    return (
+        f"<b>{escape(stats.bulletin.title)}</b>\n"
+        f"Telegram: reached {stats.reached:,}; {stats.readers:,} read at least one article "
+        f"({stats.read_rate:.1%}).\n"
+        f"{_email(stats)}\n"
+        f"Most read by theme:\n{_top(stats)}"
+    )
