@@ -11,22 +11,12 @@ from pathlib import Path
 
 import click
 
-from bot.config import EXAMPLE_CONFIG, Config, ConfigError, load_config
+from bot.cli_content import bulletin, feed
+from bot.cli_options import CONFIG_OPTION, load_or_exit
+from bot.config import EXAMPLE_CONFIG, Config
 from bot.runtime import serve
 from db.database import Database
 from db.migrate import latest_version, schema_version
-
-CONFIG_OPTION = click.option(
-    "--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
-    help="TOML config file (default: $LINKEDUP_CONFIG, else built-in defaults).",
-)
-
-
-def _load(config_path: Path | None) -> Config:
-    try:
-        return load_config(config_path)
-    except ConfigError as error:
-        raise click.ClickException(str(error)) from None
 
 
 @click.group()
@@ -46,11 +36,7 @@ def main(verbose: bool) -> None:
               help="Receive updates by webhook (needs telegram.webhook_url) instead of polling.")
 def run(config_path: Path | None, webhook: bool) -> None:
     """Run the bot until Ctrl+C or SIGTERM."""
-    config = _load(config_path)
-    try:
-        config.token  # noqa: B018 - validates presence before anything starts
-    except ConfigError as error:
-        raise click.ClickException(str(error)) from None
+    config = load_or_exit(config_path, need_token=True)
     if webhook and config.telegram.webhook_url is None:
         raise click.ClickException("--webhook needs telegram.webhook_url in the config file")
     if not webhook and config.telegram.webhook_url is not None:
@@ -78,7 +64,7 @@ def init(config_path: Path) -> None:
     else:
         shutil.copyfile(EXAMPLE_CONFIG, config_path)
         click.echo(f"Wrote {config_path}: add your bot token and admin ids.")
-    config = _load(config_path)
+    config = load_or_exit(config_path)
     version = asyncio.run(_migrate(config.database.path))
     click.echo(f"Database {config.database.path} is at schema version {version}.")
 
@@ -92,7 +78,7 @@ def db() -> None:
 @CONFIG_OPTION
 def migrate(config_path: Path | None) -> None:
     """Apply pending migrations (the bot also does this at start-up)."""
-    config = _load(config_path)
+    config = load_or_exit(config_path)
     version = asyncio.run(_migrate(config.database.path))
     click.echo(f"Database {config.database.path} is at schema version {version} "
                f"(latest {latest_version()}).")
@@ -111,7 +97,7 @@ async def _migrate(path: Path) -> int:
 @click.argument("destination", type=click.Path(path_type=Path))
 def backup(config_path: Path | None, destination: Path) -> None:
     """Copy the database to DESTINATION safely, even while the bot is running."""
-    config = _load(config_path)
+    config = load_or_exit(config_path)
     if not config.database.path.exists():
         raise click.ClickException(f"no database at {config.database.path}")
     if destination.is_dir():
@@ -127,6 +113,9 @@ async def _backup(source: Path, destination: Path) -> None:
     finally:
         await database.close()
 
+
+main.add_command(feed)
+main.add_command(bulletin)
 
 if __name__ == "__main__":
     sys.exit(main())

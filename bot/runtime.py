@@ -33,14 +33,19 @@ from members.directory import MemberDirectory
 log = logging.getLogger(__name__)
 
 
-async def open_services(config: Config, clock: Clock = utcnow) -> Services:
+async def open_services(
+    config: Config, clock: Clock = utcnow, *, connect: bool = True
+) -> Services:
+    """Everything the bot and the command line work with. ``connect=False`` (the command line)
+    makes no call to Telegram: messages it queues are sent by the running bot's engine."""
     db = await Database.open(config.database.path)
     await themes_repo.sync_from_config(
         db, [themes_repo.Theme(t.slug, t.title, t.description) for t in config.themes]
     )
     sender = Bot(config.token, base_url=config.telegram.base_url,
                  base_file_url=config.telegram.base_file_url or "https://api.telegram.org/file/bot")
-    await sender.initialize()
+    if connect:
+        await sender.initialize()
     delivery = DeliveryEngine(db, TelegramTransport(sender), clock=clock,
                               progress_renderer=delivery_texts.progress)
     bulletins = BulletinService(db, delivery, clock, config.tz)

@@ -1,0 +1,80 @@
+"""The ``linkedup`` command as the officer types it, run as a real process."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sqlite3
+import sys
+from pathlib import Path
+
+from tests.harness import TOKEN
+from tests.test_feeds import FeedServer, rss, rss_item
+from tests.test_feeds import server as server  # noqa: F401 - the loopback feed fixture
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+async def linkedup(cwd: Path, *args: str, stdin: str = "") -> tuple[int, str, str]:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", *args, cwd=cwd,
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "LINKEDUP_TELEGRAM_TOKEN": TOKEN},
+    )
+    out, err = await asyncio.wait_for(process.communicate(stdin.encode()), timeout=60)
+    assert process.returncode is not None
+    return process.returncode, out.decode(), err.decode()
+
+
+async def test_init_migrate_and_backup(tmp_path: Path) -> None:
+    code, out, _ = await linkedup(tmp_path, "init")
+    assert code == 0 and "Wrote config.toml" in out and "schema version" in out
+    code, out, _ = await linkedup(tmp_path, "init")
+    assert "exists already" in out
+    code, out, _ = await linkedup(tmp_path, "db", "migrate", "--config", "config.toml")
+    assert code == 0 and "is at schema version" in out
+    code, out, _ = await linkedup(tmp_path, "backup", "--config", "config.toml",
+                                  "nightly/copy.sqlite3")
+    assert code == 0 and (tmp_path / "nightly" / "copy.sqlite3").exists(), out
+    (tmp_path / "backups").mkdir()
+    code, out, _ = await linkedup(tmp_path, "backup", "--config", "config.toml", "backups")
+    assert code == 0, out
+    copy = sqlite3.connect(tmp_path / "backups" / "linkedup.sqlite3")
+    live = sqlite3.connect(tmp_path / "linkedup.sqlite3")
+    assert copy.execute("PRAGMA user_version").fetchone() == live.execute(
+        "PRAGMA user_version").fetchone()
+    assert copy.execute("SELECT name FROM sqlite_master WHERE name = 'members'").fetchone()
+
+
+async def test_feed_fetch_and_bulletin_from_the_command_line(
+    tmp_path: Path, server: FeedServer
+) -> None:
+    server.serve("/feed.xml", rss(rss_item(
+        "x1", "Family hub opens", link="https://linkedup.example/1",
+        description="<p>Open days</p>", categories=("Early help",),
+        date="Mon, 16 Nov 2026 10:00:00 +0000")))
+    (tmp_path / "config.toml").write_text(
+        f'[feed]\nurls = ["{server.url("/feed.xml")}"]\n', "utf-8")
+    code, out, err = await linkedup(tmp_path, "feed", "fetch", "--config", "config.toml")
+    assert code == 0, err
+    assert "1 new, 0 updated, 0 unchanged" in out
+    code, out, _ = await linkedup(tmp_path, "bulletin", "draft", "--config", "config.toml")
+    assert "Family hub opens" in out and "1 articles" in out
+    code, out, _ = await linkedup(tmp_path, "bulletin", "preview", "--config", "config.toml")
+    assert "Linked-up bulletin" in out and "Open days" in out
+    code, out, _ = await linkedup(tmp_path, "bulletin", "send", "--config", "config.toml",
+                                  stdin="n\n")
+    assert code == 1 and "Aborted" in out + _
+    code, out, _ = await linkedup(tmp_path, "bulletin", "send", "--config", "config.toml",
+                                  "--yes")
+    assert code == 0 and "Queued for 0 members" in out
+
+
+async def test_a_broken_feed_is_a_clear_error(tmp_path: Path, server: FeedServer) -> None:
+    server.serve("/feed.xml", "<html>Oops</html>", content_type="text/html")
+    (tmp_path / "config.toml").write_text(
+        f'[feed]\nurls = ["{server.url("/feed.xml")}"]\n', "utf-8")
+    code, out, err = await linkedup(tmp_path, "feed", "fetch", "--config", "config.toml")
+    assert code == 1 and "nothing stored was lost" in out
+    assert "Traceback" not in err
