@@ -10,7 +10,7 @@ from pathlib import Path
 
 from tests.harness import TOKEN
 from tests.test_feeds import FeedServer, rss, rss_item
-from tests.test_feeds import server as server  # noqa: F401 - the loopback feed fixture
+from tests.test_feeds import server as server
 
 ROOT = Path(__file__).resolve().parents[1]
 
