@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import Config
+from tests.fakes.feed_site import FeedServer, serving_feeds
 from tests.fakes.telegram_api import FakeTelegram
 from tests.harness import FakeClock, make_config, running_bot
 
@@ -32,3 +33,9 @@ def config(tmp_path: Path, tg: FakeTelegram) -> Config:
 async def bot(config: Config, clock: FakeClock) -> AsyncIterator[Config]:
     async with running_bot(config, clock):
         yield config
+
+
+@pytest.fixture
+async def feed_server() -> AsyncIterator[FeedServer]:
+    async with serving_feeds() as server:
+        yield server

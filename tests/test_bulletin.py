@@ -10,12 +10,11 @@ import pytest
 
 from bot.config import Config
 from db.database import Database
+from tests.fakes.feed_site import FeedServer, rss, rss_item
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.telegram_users import SimUser
 from tests.flows import join
 from tests.harness import ADMIN_ID, FakeClock, make_config, running_bot
-from tests.test_feeds import FeedServer, rss, rss_item
-from tests.test_feeds import server as server
 
 LONG = "<p>" + " ".join(["Waiting lists for family support keep growing."] * 130) + "</p>"
 ITEMS = [
@@ -33,10 +32,10 @@ ITEMS = [
 
 
 @pytest.fixture
-async def feed_config(tmp_path: Path, tg: FakeTelegram, server: FeedServer) -> Config:
-    server.serve("/feed.xml", rss(*ITEMS))
+async def feed_config(tmp_path: Path, tg: FakeTelegram, feed_server: FeedServer) -> Config:
+    feed_server.serve("/feed.xml", rss(*ITEMS))
     return make_config(tmp_path, tg.base_url, scheduler={"tick_seconds": 0.05},
-                       feed={"urls": [server.url("/feed.xml")], "fetch_every_minutes": 60})
+                       feed={"urls": [feed_server.url("/feed.xml")], "fetch_every_minutes": 60})
 
 
 @pytest.fixture
@@ -238,18 +237,18 @@ async def test_non_admins_cannot_broadcast_or_fetch(tg: FakeTelegram, running: C
 
 
 async def test_fetch_reports_new_and_edited_articles_and_feed_problems(
-    tg: FakeTelegram, running: Config, server: FeedServer
+    tg: FakeTelegram, running: Config, feed_server: FeedServer
 ) -> None:
     admin = tg.user(user_id=ADMIN_ID)
     await fetch(admin)
     edited = ITEMS[0].replace("We are recruiting a youth worker.", "Closing date extended.")
     extra = rss_item("a4", "Holiday activities", link="https://linkedup.example/h/4",
                      description="<p>Summer schemes</p>", date="Thu, 29 Oct 2026 10:00:00 +0000")
-    server.serve("/feed.xml", rss(edited, *ITEMS[1:], extra))
+    feed_server.serve("/feed.xml", rss(edited, *ITEMS[1:], extra))
     report = await fetch(admin)
     assert "1 new, 1 updated, 2 unchanged" in report
     assert "1 article(s) have no theme" in report
-    server.serve("/feed.xml", "<html><body>Server error</body></html>", status=500,
+    feed_server.serve("/feed.xml", "<html><body>Server error</body></html>", status=500,
                  content_type="text/html")
     report = await fetch(admin)
     assert "nothing stored was lost" in report

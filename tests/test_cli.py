@@ -8,9 +8,8 @@ import sqlite3
 import sys
 from pathlib import Path
 
+from tests.fakes.feed_site import FeedServer, rss, rss_item
 from tests.harness import TOKEN
-from tests.test_feeds import FeedServer, rss, rss_item
-from tests.test_feeds import server as server
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -48,14 +47,14 @@ async def test_init_migrate_and_backup(tmp_path: Path) -> None:
 
 
 async def test_feed_fetch_and_bulletin_from_the_command_line(
-    tmp_path: Path, server: FeedServer
+    tmp_path: Path, feed_server: FeedServer
 ) -> None:
-    server.serve("/feed.xml", rss(rss_item(
+    feed_server.serve("/feed.xml", rss(rss_item(
         "x1", "Family hub opens", link="https://linkedup.example/1",
         description="<p>Open days</p>", categories=("Early help",),
         date="Mon, 16 Nov 2026 10:00:00 +0000")))
     (tmp_path / "config.toml").write_text(
-        f'[feed]\nurls = ["{server.url("/feed.xml")}"]\n', "utf-8")
+        f'[feed]\nurls = ["{feed_server.url("/feed.xml")}"]\n', "utf-8")
     code, out, err = await linkedup(tmp_path, "feed", "fetch", "--config", "config.toml")
     assert code == 0, err
     assert "1 new, 0 updated, 0 unchanged" in out
@@ -71,10 +70,10 @@ async def test_feed_fetch_and_bulletin_from_the_command_line(
     assert code == 0 and "Queued for 0 members" in out
 
 
-async def test_a_broken_feed_is_a_clear_error(tmp_path: Path, server: FeedServer) -> None:
-    server.serve("/feed.xml", "<html>Oops</html>", content_type="text/html")
+async def test_a_broken_feed_is_a_clear_error(tmp_path: Path, feed_server: FeedServer) -> None:
+    feed_server.serve("/feed.xml", "<html>Oops</html>", content_type="text/html")
     (tmp_path / "config.toml").write_text(
-        f'[feed]\nurls = ["{server.url("/feed.xml")}"]\n', "utf-8")
+        f'[feed]\nurls = ["{feed_server.url("/feed.xml")}"]\n', "utf-8")
     code, out, err = await linkedup(tmp_path, "feed", "fetch", "--config", "config.toml")
     assert code == 1 and "nothing stored was lost" in out
     assert "Traceback" not in err

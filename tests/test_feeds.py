@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
-from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -26,9 +25,8 @@ from bulletins.themes import ThemeMatcher
 from db import articles
 from db.database import Database
 from db.themes import Theme
+from tests.fakes.feed_site import FeedServer, rss, rss_item
 from tests.fakes.telegram_html import parse_html
-
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 THEMES = [
     Theme("safeguarding", "Safeguarding", ""),
@@ -41,82 +39,11 @@ KEYWORDS = {"vacancies": ["vacancy", "we are recruiting"], "funding": ["grant"]}
 T0 = datetime(2025, 6, 1, 9, 0, tzinfo=UTC)
 
 
-@dataclass
-class FeedServer:
-    base: str
-    routes: dict[str, Handler] = field(default_factory=dict)
-    requests: list[tuple[str, dict[str, str]]] = field(default_factory=list)
-    release: asyncio.Event = field(default_factory=asyncio.Event)
-
-    def url(self, path: str) -> str:
-        return f"{self.base}{path}"
-
-    def serve(self, path: str, body: str | bytes, *, status: int = 200,
-              content_type: str = "application/rss+xml; charset=utf-8",
-              headers: dict[str, str] | None = None) -> None:
-        data = body.encode() if isinstance(body, str) else body
-
-        async def handler(request: web.Request) -> web.Response:
-            return web.Response(body=data, status=status, headers={
-                "Content-Type": content_type, **(headers or {})})
-
-        self.routes[path] = handler
-
-    def headers_of(self, path: str) -> list[dict[str, str]]:
-        return [headers for seen, headers in self.requests if seen == path]
-
-
-@pytest.fixture
-async def server() -> AsyncIterator[FeedServer]:
-    app = web.Application()
-    runner = web.AppRunner(app, shutdown_timeout=0.5)
-    feed_server = FeedServer(base="")
-
-    async def dispatch(request: web.Request) -> web.StreamResponse:
-        feed_server.requests.append((request.path, dict(request.headers)))
-        handler = feed_server.routes.get(request.path)
-        if handler is None:
-            raise web.HTTPNotFound()
-        return await handler(request)
-
-    app.router.add_route("GET", "/{tail:.*}", dispatch)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    host, port = runner.addresses[0][:2]
-    feed_server.base = f"http://{host}:{port}"
-    yield feed_server
-    feed_server.release.set()
-    await runner.cleanup()
-
-
 @pytest.fixture
 async def db(tmp_path: Path) -> AsyncIterator[Database]:
     database = await Database.open(tmp_path / "test.sqlite3")
     yield database
     await database.close()
-
-
-def rss(*items: str, extra: str = "") -> str:
-    return (
-        '<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0"><channel>'
-        "<title>Linked-up news</title><link>https://www.linkedup.example/news/</link>"
-        f"{extra}{''.join(items)}</channel></rss>"
-    )
-
-
-def rss_item(guid: str | None, title: str, *, link: str | None = None,
-             description: str = "", categories: tuple[str, ...] = (),
-             date: str = "Mon, 02 Jun 2025 10:00:00 +0100") -> str:
-    parts = [f"<title>{title}</title>", f"<pubDate>{date}</pubDate>"]
-    if guid is not None:
-        parts.append(f'<guid isPermaLink="false">{guid}</guid>')
-    if link is not None:
-        parts.append(f"<link>{link}</link>")
-    if description:
-        parts.append(f"<description><![CDATA[{description}]]></description>")
-    parts += [f"<category>{category}</category>" for category in categories]
-    return f"<item>{''.join(parts)}</item>"
 
 
 ATOM = """<?xml version="1.0" encoding="utf-8"?>
@@ -157,8 +84,10 @@ async def stored(db: Database) -> list[articles.Article]:
     return await articles.list_published_since(db, datetime(2000, 1, 1, tzinfo=UTC))
 
 
-async def test_rss_feed_is_stored_sanitised_and_themed(server: FeedServer, db: Database) -> None:
-    server.serve("/rss.xml", rss(
+async def test_rss_feed_is_stored_sanitised_and_themed(
+    feed_server: FeedServer, db: Database
+) -> None:
+    feed_server.serve("/rss.xml", rss(
         rss_item("post-1", "Safeguarding training dates", link="https://www.linkedup.example/a",
                  description='<p onclick="x()">Book via <a href="/training">our page</a>'
                              "<script>evil()</script></p>",
@@ -168,7 +97,7 @@ async def test_rss_feed_is_stored_sanitised_and_themed(server: FeedServer, db: D
         rss_item("post-3", "Summer picnic", link="https://www.linkedup.example/c",
                  date="Tue, 03 Jun 2025 09:00:00 GMT"),
     ))
-    report = await ingest(db, server.url("/rss.xml"))
+    report = await ingest(db, feed_server.url("/rss.xml"))
 
     [feed] = report.feeds
     assert (feed.status, feed.new, feed.updated, feed.unchanged, feed.error) == (
@@ -188,10 +117,10 @@ async def test_rss_feed_is_stored_sanitised_and_themed(server: FeedServer, db: D
 
 
 async def test_atom_feed_with_relative_links_and_typed_text(
-    server: FeedServer, db: Database
+    feed_server: FeedServer, db: Database
 ) -> None:
-    server.serve("/atom.xml", ATOM, content_type="application/atom+xml")
-    report = await ingest(db, server.url("/atom.xml"))
+    feed_server.serve("/atom.xml", ATOM, content_type="application/atom+xml")
+    report = await ingest(db, feed_server.url("/atom.xml"))
 
     assert report.feeds[0].new == 2
     drop_in, plain = await stored(db)
@@ -207,7 +136,7 @@ async def test_atom_feed_with_relative_links_and_typed_text(
 
 @pytest.mark.parametrize("validator", ["etag", "last-modified"])
 async def test_conditional_get_gets_a_304_and_changes_nothing(
-    server: FeedServer, db: Database, validator: str
+    feed_server: FeedServer, db: Database, validator: str
 ) -> None:
     etag, modified = '"v1-abc"', "Sun, 01 Jun 2025 08:00:00 GMT"
     body = rss(rss_item("p1", "One", link="https://x.example/1")).encode()
@@ -220,31 +149,33 @@ async def test_conditional_get_gets_a_304_and_changes_nothing(
         header = {"ETag": etag} if validator == "etag" else {"Last-Modified": modified}
         return web.Response(body=body, content_type="application/rss+xml", headers=header)
 
-    server.routes["/feed"] = handler
-    first = await ingest(db, server.url("/feed"))
-    second = await ingest(db, server.url("/feed"), clock=lambda: T0 + timedelta(hours=1))
+    feed_server.routes["/feed"] = handler
+    first = await ingest(db, feed_server.url("/feed"))
+    second = await ingest(db, feed_server.url("/feed"), clock=lambda: T0 + timedelta(hours=1))
 
     assert first.feeds[0].new == 1
     assert second.feeds[0].status is FetchStatus.NOT_MODIFIED
     assert (second.feeds[0].new, second.feeds[0].unchanged) == (0, 0)
-    sent = server.headers_of("/feed")[1]
+    sent = feed_server.headers_of("/feed")[1]
     if validator == "etag":
         assert sent["If-None-Match"] == etag and "If-Modified-Since" not in sent
     else:
         assert sent["If-Modified-Since"] == modified and "If-None-Match" not in sent
-    state = await articles.get_feed_state(db, server.url("/feed"))
+    state = await articles.get_feed_state(db, feed_server.url("/feed"))
     assert (state.etag or state.last_modified) in (etag, modified)
     assert state.last_status == "not-modified"
     assert state.last_fetched_at == T0 + timedelta(hours=1)
     assert len(await stored(db)) == 1
 
 
-async def test_repeated_items_are_stored_once_by_guid(server: FeedServer, db: Database) -> None:
+async def test_repeated_items_are_stored_once_by_guid(
+    feed_server: FeedServer, db: Database
+) -> None:
     item = rss_item("urn:linkedup:42", "Funding round opens", link="https://x.example/42")
-    server.serve("/a.xml", rss(item))
-    server.serve("/b.xml", rss(item.replace("Funding round", "Funding round")))
-    first = await ingest(db, server.url("/a.xml"), server.url("/b.xml"))
-    again = await ingest(db, server.url("/a.xml"))
+    feed_server.serve("/a.xml", rss(item))
+    feed_server.serve("/b.xml", rss(item.replace("Funding round", "Funding round")))
+    first = await ingest(db, feed_server.url("/a.xml"), feed_server.url("/b.xml"))
+    again = await ingest(db, feed_server.url("/a.xml"))
 
     assert [(f.new, f.unchanged) for f in first.feeds] == [(1, 0), (0, 1)]
     assert (again.feeds[0].new, again.feeds[0].unchanged) == (0, 1)
@@ -252,55 +183,57 @@ async def test_repeated_items_are_stored_once_by_guid(server: FeedServer, db: Da
 
 
 async def test_bare_numeric_guids_are_scoped_to_their_feed(
-    server: FeedServer, db: Database
+    feed_server: FeedServer, db: Database
 ) -> None:
-    server.serve("/a.xml", rss(rss_item("7", "From A", link="https://a.example/7")))
-    server.serve("/b.xml", rss(rss_item("7", "From B", link="https://b.example/7")))
-    report = await ingest(db, server.url("/a.xml"), server.url("/b.xml"))
+    feed_server.serve("/a.xml", rss(rss_item("7", "From A", link="https://a.example/7")))
+    feed_server.serve("/b.xml", rss(rss_item("7", "From B", link="https://b.example/7")))
+    report = await ingest(db, feed_server.url("/a.xml"), feed_server.url("/b.xml"))
 
     assert [f.new for f in report.feeds] == [1, 1]
     assert sorted(a.title for a in await stored(db)) == ["From A", "From B"]
 
 
 async def test_items_without_guid_or_with_a_changed_guid_dedupe_by_link(
-    server: FeedServer, db: Database
+    feed_server: FeedServer, db: Database
 ) -> None:
-    server.serve("/feed", rss(rss_item(None, "No guid", link="https://x.example/no-guid"),
+    feed_server.serve("/feed", rss(rss_item(None, "No guid", link="https://x.example/no-guid"),
                               rss_item("old-scheme-1", "Moved", link="https://x.example/moved")))
-    await ingest(db, server.url("/feed"))
-    server.serve("/feed", rss(rss_item(None, "No guid", link="https://x.example/no-guid"),
+    await ingest(db, feed_server.url("/feed"))
+    feed_server.serve("/feed", rss(rss_item(None, "No guid", link="https://x.example/no-guid"),
                               rss_item("https://x.example/?p=1", "Moved",
                                        link="https://x.example/moved")))
-    report = await ingest(db, server.url("/feed"))
+    report = await ingest(db, feed_server.url("/feed"))
 
     assert (report.feeds[0].new, report.feeds[0].unchanged) == (0, 2)
     no_guid, moved = await stored(db)
     assert no_guid.guid == "https://x.example/no-guid"
-    assert moved.guid == f"{server.url('/feed')}#old-scheme-1"
+    assert moved.guid == f"{feed_server.url('/feed')}#old-scheme-1"
 
 
 async def test_distinct_items_sharing_a_link_stay_distinct(
-    server: FeedServer, db: Database
+    feed_server: FeedServer, db: Database
 ) -> None:
     booking = "https://x.example/book"
-    server.serve("/feed", rss(rss_item("e1", "Parenting course", link=booking),
+    feed_server.serve("/feed", rss(rss_item("e1", "Parenting course", link=booking),
                               rss_item("e2", "First aid course", link=booking)))
-    first = await ingest(db, server.url("/feed"))
-    again = await ingest(db, server.url("/feed"))
+    first = await ingest(db, feed_server.url("/feed"))
+    again = await ingest(db, feed_server.url("/feed"))
 
     assert (first.feeds[0].new, again.feeds[0].unchanged, again.feeds[0].updated) == (2, 2, 0)
     assert len(await stored(db)) == 2
 
 
-async def test_an_edited_item_updates_its_article(server: FeedServer, db: Database) -> None:
-    server.serve("/feed", rss(rss_item("p1", "Draft title", link="https://x.example/1",
+async def test_an_edited_item_updates_its_article(
+    feed_server: FeedServer, db: Database
+) -> None:
+    feed_server.serve("/feed", rss(rss_item("p1", "Draft title", link="https://x.example/1",
                                        description="Old text", categories=("Funding",))))
-    await ingest(db, server.url("/feed"))
+    await ingest(db, feed_server.url("/feed"))
     [before] = await stored(db)
-    server.serve("/feed", rss(rss_item("p1", "Final title", link="https://x.example/1",
+    feed_server.serve("/feed", rss(rss_item("p1", "Final title", link="https://x.example/1",
                                        description="New text about a vacancy")))
     later = T0 + timedelta(days=1)
-    report = await ingest(db, server.url("/feed"), clock=lambda: later)
+    report = await ingest(db, feed_server.url("/feed"), clock=lambda: later)
 
     assert (report.feeds[0].new, report.feeds[0].updated) == (0, 1)
     [after] = await stored(db)
@@ -311,23 +244,27 @@ async def test_an_edited_item_updates_its_article(server: FeedServer, db: Databa
     assert after.published_at == before.published_at
 
 
-async def test_undated_items_keep_their_first_seen_date(server: FeedServer, db: Database) -> None:
+async def test_undated_items_keep_their_first_seen_date(
+    feed_server: FeedServer, db: Database
+) -> None:
     body = rss("<item><title>Undated</title><link>https://x.example/u</link></item>")
-    server.serve("/feed", body)
-    await ingest(db, server.url("/feed"))
-    report = await ingest(db, server.url("/feed"), clock=lambda: T0 + timedelta(days=3))
+    feed_server.serve("/feed", body)
+    await ingest(db, feed_server.url("/feed"))
+    report = await ingest(db, feed_server.url("/feed"), clock=lambda: T0 + timedelta(days=3))
 
     assert report.feeds[0].unchanged == 1
     [article] = await stored(db)
     assert article.published_at == T0
 
 
-async def test_a_bozo_feed_keeps_what_parsed_and_warns(server: FeedServer, db: Database) -> None:
+async def test_a_bozo_feed_keeps_what_parsed_and_warns(
+    feed_server: FeedServer, db: Database
+) -> None:
     broken = rss(rss_item("g1", "Kept item", link="https://x.example/kept"),
                  rss_item("g2", "Also kept", link="https://x.example/2")).replace(
         "</channel></rss>", "<item><title>Broken & unterminated")
-    server.serve("/feed", broken)
-    report = await ingest(db, server.url("/feed"))
+    feed_server.serve("/feed", broken)
+    report = await ingest(db, feed_server.url("/feed"))
 
     [feed] = report.feeds
     assert feed.status is FetchStatus.OK
@@ -348,39 +285,40 @@ async def test_a_bozo_feed_keeps_what_parsed_and_warns(server: FeedServer, db: D
     ("xml", FetchStatus.NOT_A_FEED, "not an RSS or Atom feed"),
 ])
 async def test_failures_are_clear_and_lose_no_articles(
-    server: FeedServer, db: Database, route: str, status: FetchStatus, expected: str
+    feed_server: FeedServer, db: Database, route: str, status: FetchStatus, expected: str
 ) -> None:
-    server.serve("/feed", rss(rss_item("g1", "Precious", link="https://x.example/p")),
+    feed_server.serve("/feed", rss(rss_item("g1", "Precious", link="https://x.example/p")),
                  headers={"ETag": '"good"'})
-    await ingest(db, server.url("/feed"))
+    await ingest(db, feed_server.url("/feed"))
 
     async def slow(request: web.Request) -> web.Response:
-        await asyncio.wait_for(server.release.wait(), timeout=10)
+        await asyncio.wait_for(feed_server.release.wait(), timeout=10)
         return web.Response(text="too late")
 
     async def trickle(request: web.Request) -> web.StreamResponse:
         response = web.StreamResponse(headers={"Content-Type": "application/rss+xml"})
         await response.prepare(request)
-        while not server.release.is_set():
+        while not feed_server.release.is_set():
             await response.write(b" ")
             await asyncio.sleep(0.05)
         return response
 
     if route == "html":
-        server.serve("/feed", "<!DOCTYPE html><html><body><h1>Oops</h1></body></html>",
+        feed_server.serve("/feed", "<!DOCTYPE html><html><body><h1>Oops</h1></body></html>",
                      content_type="text/html")
     elif route == "empty":
-        server.serve("/feed", b"")
+        feed_server.serve("/feed", b"")
     elif route in ("500", "404"):
-        server.serve("/feed", "<html>error</html>", status=int(route), content_type="text/html")
+        feed_server.serve("/feed", "<html>error</html>", status=int(route),
+                          content_type="text/html")
     elif route == "xml":
-        server.serve("/feed", "<?xml version='1.0'?><config><setting>x</setting></config>",
+        feed_server.serve("/feed", "<?xml version='1.0'?><config><setting>x</setting></config>",
                      content_type="application/xml")
     else:
-        server.routes["/feed"] = slow if route == "slow" else trickle
+        feed_server.routes["/feed"] = slow if route == "slow" else trickle
 
     started = asyncio.get_running_loop().time()
-    report = await ingest(db, server.url("/feed"), time_limit=0.5,
+    report = await ingest(db, feed_server.url("/feed"), time_limit=0.5,
                           clock=lambda: T0 + timedelta(hours=1))
     assert asyncio.get_running_loop().time() - started < 5
 
@@ -389,7 +327,7 @@ async def test_failures_are_clear_and_lose_no_articles(
     assert feed.error is not None and expected in feed.error
     assert report.failed == [feed]
     assert [a.title for a in await stored(db)] == ["Precious"]
-    state = await articles.get_feed_state(db, server.url("/feed"))
+    state = await articles.get_feed_state(db, feed_server.url("/feed"))
     assert (state.last_status, state.last_error, state.etag) == (status.value, feed.error,
                                                                  '"good"')
     problems = await articles.recent_feed_problems(db)
@@ -408,11 +346,11 @@ async def test_an_unreachable_server_is_a_clear_error(db: Database) -> None:
 
 
 async def test_an_oversized_feed_is_refused(
-    server: FeedServer, db: Database, monkeypatch: pytest.MonkeyPatch
+    feed_server: FeedServer, db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(feeds_module, "MAX_FEED_BYTES", 2**20)
-    server.serve("/feed", rss(rss_item("g", "Huge", description="word " * 300_000)))
-    report = await ingest(db, server.url("/feed"))
+    feed_server.serve("/feed", rss(rss_item("g", "Huge", description="word " * 300_000)))
+    report = await ingest(db, feed_server.url("/feed"))
 
     assert report.feeds[0].status is FetchStatus.ERROR
     assert report.feeds[0].error == "the feed is larger than 1 MB"
@@ -421,58 +359,59 @@ async def test_an_oversized_feed_is_refused(
 
 @pytest.mark.parametrize(("code", "warns"), [(301, True), (308, True), (302, False)])
 async def test_redirects_are_followed(
-    server: FeedServer, db: Database, code: int, warns: bool
+    feed_server: FeedServer, db: Database, code: int, warns: bool
 ) -> None:
-    server.serve("/new.xml", rss(rss_item("g1", "Moved item", link="https://x.example/m")))
+    feed_server.serve("/new.xml", rss(rss_item("g1", "Moved item", link="https://x.example/m")))
 
     async def old(request: web.Request) -> web.Response:
         return web.Response(status=code, headers={"Location": "/new.xml"})
 
-    server.routes["/old.xml"] = old
-    report = await ingest(db, server.url("/old.xml"))
+    feed_server.routes["/old.xml"] = old
+    report = await ingest(db, feed_server.url("/old.xml"))
 
     [feed] = report.feeds
     assert (feed.status, feed.new) == (FetchStatus.OK, 1)
     moved = [w for w in feed.warnings if "moved permanently" in w]
     assert bool(moved) is warns
     if warns:
-        assert server.url("/new.xml") in moved[0]
+        assert feed_server.url("/new.xml") in moved[0]
 
 
 async def test_one_failing_feed_does_not_stop_the_others(
-    server: FeedServer, db: Database
+    feed_server: FeedServer, db: Database
 ) -> None:
-    server.serve("/good.xml", rss(rss_item("g1", "Good", link="https://x.example/g")))
-    server.serve("/bad.xml", "nope", status=500, content_type="text/plain")
-    report = await ingest(db, server.url("/bad.xml"), server.url("/good.xml"))
+    feed_server.serve("/good.xml", rss(rss_item("g1", "Good", link="https://x.example/g")))
+    feed_server.serve("/bad.xml", "nope", status=500, content_type="text/plain")
+    report = await ingest(db, feed_server.url("/bad.xml"), feed_server.url("/good.xml"))
 
     assert [f.status for f in report.feeds] == [FetchStatus.NOT_A_FEED, FetchStatus.OK]
     assert report.new == 1 and len(report.failed) == 1
 
 
-async def test_fetch_feed_sends_stored_validators_and_a_user_agent(server: FeedServer) -> None:
-    server.serve("/feed", rss(), headers={"ETag": '"e2"', "Last-Modified": "Mon, 02 Jun 2025"})
-    state = articles.FeedState(server.url("/feed"), etag='"e1"', last_modified="Sun, 01 Jun 2025")
+async def test_fetch_feed_sends_stored_validators_and_a_user_agent(feed_server: FeedServer) -> None:
+    feed_server.serve("/feed", rss(), headers={"ETag": '"e2"', "Last-Modified": "Mon, 02 Jun 2025"})
+    state = articles.FeedState(feed_server.url("/feed"), etag='"e1"',
+                               last_modified="Sun, 01 Jun 2025")
     async with httpx.AsyncClient() as client:
-        result = await fetch_feed(client, server.url("/feed"), state, time_limit=5)
+        result = await fetch_feed(client, feed_server.url("/feed"), state, time_limit=5)
 
     assert (result.status, result.etag, result.last_modified) == (
         FetchStatus.OK, '"e2"', "Mon, 02 Jun 2025")
     assert result.feed is not None and result.feed.items == []
-    [sent] = server.headers_of("/feed")
+    [sent] = feed_server.headers_of("/feed")
     assert (sent["If-None-Match"], sent["If-Modified-Since"]) == ('"e1"', "Sun, 01 Jun 2025")
     assert sent["User-Agent"].startswith("linkedup-bot")
 
 
 async def test_published_window_and_uncategorised_listing(
-    server: FeedServer, db: Database
+    feed_server: FeedServer, db: Database
 ) -> None:
-    server.serve("/feed", rss(
+    feed_server.serve("/feed", rss(
         rss_item("may", "May news", date="Sat, 31 May 2025 23:30:00 GMT"),
         rss_item("june", "June news", date="Sun, 01 Jun 2025 00:30:00 GMT", categories=("SEND",)),
         rss_item("july", "July news", date="Tue, 01 Jul 2025 00:00:00 GMT"),
     ))
-    await ingest(db, server.url("/feed"))
+    await ingest(db, feed_server.url("/feed"))
     june = datetime(2025, 6, 1, tzinfo=UTC)
     july = datetime(2025, 7, 1, tzinfo=UTC)
 
@@ -500,16 +439,16 @@ def test_themes_from_keywords_need_whole_words() -> None:
 
 
 async def test_relative_item_links_resolve_against_the_feed(
-    server: FeedServer, db: Database
+    feed_server: FeedServer, db: Database
 ) -> None:
     body = rss(rss_item("g", "Title", link="/relative/item", description="<a href='x'>x</a>"))
     assert parse_feed(body.encode()).items[0].link == "/relative/item"
-    server.serve("/feeds/main.xml", body.replace("https://www.linkedup.example/news/", ""))
-    await ingest(db, server.url("/feeds/main.xml"))
+    feed_server.serve("/feeds/main.xml", body.replace("https://www.linkedup.example/news/", ""))
+    await ingest(db, feed_server.url("/feeds/main.xml"))
 
     [article] = await stored(db)
-    assert article.link == server.url("/relative/item")
-    assert article.summary_html == f'<a href="{server.url("/relative/x")}">x</a>'
+    assert article.link == feed_server.url("/relative/item")
+    assert article.summary_html == f'<a href="{feed_server.url("/relative/x")}">x</a>'
 
 
 def test_parse_feed_reports_not_a_feed_without_raising() -> None:
