@@ -51,14 +51,14 @@ async def follow(user: SimUser, *labels: str) -> None:
 
 
 def texts_after(user: SimUser, start: int) -> list[str]:
-    return [m.text or "" for m in user.messages[start:] if m.kind == "text"]
+    return [m.content for m in user.messages[start:] if m.kind == "text"]
 
 
 async def fetch(admin: SimUser) -> str:
     """/fetch, after which the feed's articles are stored (the start-up fetch may have been
     first: then it reports them unchanged)."""
     await admin.send("/fetch")
-    return (await admin.wait_for_text("feed.xml:")).text or ""
+    return (await admin.wait_for_text("feed.xml:")).content or ""
 
 
 async def send_bulletin(admin: SimUser) -> None:
@@ -84,7 +84,7 @@ async def test_feed_to_a_personalised_bulletin(tg: FakeTelegram, running: Config
     await fetch(admin)
     await admin.send("/bulletin")
     draft = await admin.wait_for_text("3 articles")
-    assert "Youth worker vacancy" in draft.text
+    assert "Youth worker vacancy" in draft.content
     await admin.press("Preview")
     await admin.wait_for_text("Preview: exactly what")
     marks = {u.id: len(u.messages) for u in (jobs, nothing, careful)}
@@ -98,7 +98,7 @@ async def test_feed_to_a_personalised_bulletin(tg: FakeTelegram, running: Config
     assert body.index("Your themes") < body.index("Youth worker vacancy")
     assert body.index("Youth worker vacancy") < body.index("Also this month")
     assert body.index("Also this month") < body.index("New safeguarding procedures")
-    assert "alert" not in body and "<script" not in first.html
+    assert "alert" not in body and "<script" not in (first.html or "")
     assert all(len(text) <= 4096 for text in texts_after(jobs, marks[jobs.id]))
     labels = [label for u in [jobs] for row in u.keyboard() for label, _ in row]
     assert {"Change my themes", "Stop these"} <= set(labels)
@@ -121,8 +121,8 @@ async def test_feed_to_a_personalised_bulletin(tg: FakeTelegram, running: Config
 
     await admin.send("/stats")
     stats = await admin.wait_for_text("read at least one article")
-    assert "reached 3; 1 read at least one article (33.3%)" in stats.text
-    assert "Vacancies and volunteering: Youth worker vacancy (1)" in stats.text
+    assert "reached 3; 1 read at least one article (33.3%)" in stats.content
+    assert "Vacancies and volunteering: Youth worker vacancy (1)" in stats.content
     chart = await admin.wait_for_message(lambda m: m.kind == "photo")
     assert chart.file is not None and chart.file.data.startswith(b"\x89PNG")
 
@@ -165,13 +165,13 @@ async def test_a_restart_during_sending_resumes_without_duplicates(
         tg.set_rate_limits(global_rate=2.0, global_burst=2)
         await send_bulletin(admin)
         await tg.wait_for(lambda: sum(
-            1 for m in tg.sent_messages if "Linked-up bulletin" in (m.text or "")) >= 2)
+            1 for m in tg.sent_messages if "Linked-up bulletin" in m.content) >= 2)
     tg.disable_rate_limits()
     async with running_bot(feed_config, clock):
         for member in members:
             await member.wait_for_text("Linked-up bulletin", timeout=10)
     for member in members:
-        editions = [m for m in member.messages if (m.text or "").startswith("Linked-up bulletin")]
+        editions = [m for m in member.messages if m.content.startswith("Linked-up bulletin")]
         assert len(editions) == 1, member
 
 
@@ -195,8 +195,8 @@ async def test_an_update_reaches_only_followers_and_stop_these_works(
     await admin.press("Send to 1")
     await admin.wait_for_text("Finished: 1 of 1 sent")
     update = await follower.wait_for_text("Update from the Linked-up network on Domestic abuse")
-    assert "Refuge waiting list is <closed> this week & next" in update.text
-    assert not any("Refuge" in (m.text or "") for m in other.messages)
+    assert "Refuge waiting list is <closed> this week & next" in update.content
+    assert not any("Refuge" in m.content for m in other.messages)
 
     await follower.press("Stop these", message=update)
     await follower.wait_for_text("You will get no more bulletins or updates")
@@ -207,7 +207,7 @@ async def test_an_update_reaches_only_followers_and_stop_these_works(
     await admin.wait_for_text("Send this update to 1 member(s)?")
     await admin.press("Send to 1")
     await other.wait_for_text("Second update")
-    assert not any("Second update" in (m.text or "") for m in follower.messages)
+    assert not any("Second update" in m.content for m in follower.messages)
 
 
 async def test_members_read_the_latest_bulletin_and_the_archive(

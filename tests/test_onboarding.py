@@ -31,8 +31,8 @@ async def consents(config: Config, member_id: int) -> list[members_repo.Consent]
 async def test_a_new_member_joins_with_email_consent(tg: FakeTelegram, bot: Config) -> None:
     user = tg.user(first_name="Sam")
     await join(user, organisation="Riverside <Youth> & Co", email="Sam@Example.org")
-    welcome = next(m for m in user.messages if "joined the network" in m.text)
-    assert "Riverside <Youth> & Co" in welcome.text  # shown as typed, escaped in HTML
+    welcome = next(m for m in user.messages if "joined the network" in m.content)
+    assert "Riverside <Youth> & Co" in welcome.content  # shown as typed, escaped in HTML
     [member] = await stored_members(bot)
     assert (member.organisation, member.contact_name, member.role) == (
         "Riverside <Youth> & Co", "Sam Patel", "Manager")
