@@ -11,6 +11,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from urllib.parse import urlsplit
 
 from telegram import Bot, Update
 
@@ -75,9 +76,11 @@ async def running_application(services: Services) -> AsyncIterator[BotApplicatio
         updater = application.updater
         assert updater is not None
         if config.webhook_url is not None:
+            # A reverse proxy usually forwards the public URL's path unchanged.
             await updater.start_webhook(
                 listen=config.webhook_listen,
                 port=config.webhook_port,
+                url_path=urlsplit(str(config.webhook_url)).path.lstrip("/"),
                 webhook_url=str(config.webhook_url),
                 secret_token=config.webhook_secret,
                 allowed_updates=Update.ALL_TYPES,

@@ -127,8 +127,7 @@ async def set_intro(db: Database, draft: EditableDraft, intro_html: str) -> Edit
 
 async def drop_item(db: Database, draft: EditableDraft, article_id: int) -> EditableDraft:
     _require_editable(draft)
-    order = [i for i in reading_order(draft.bulletin) if i != article_id]
-    await bulletins_repo.set_items(db, draft.record.id, order)
+    await bulletins_repo.drop_item(db, draft.record.id, article_id)
     return await load_editable(db, draft.record.id)
 
 
@@ -145,7 +144,7 @@ async def move_item(
         target = min(max(index + step, 0), len(ids) - 1)
         ids.insert(target, ids.pop(index))
         others = [i for i in reading_order(draft.bulletin) if i not in ids]
-        await bulletins_repo.set_items(db, draft.record.id, ids + others)
+        await bulletins_repo.reorder_items(db, draft.record.id, ids + others)
         break
     return await load_editable(db, draft.record.id)
 

@@ -89,14 +89,17 @@ async def create(
 
 async def item_ids(db: Database, bulletin_id: int) -> list[int]:
     rows = await db.fetch_all(
-        "SELECT article_id FROM bulletin_items WHERE bulletin_id = ? ORDER BY position",
+        "SELECT article_id FROM bulletin_items WHERE bulletin_id = ? AND dropped = 0"
+        " ORDER BY position",
         (bulletin_id,),
     )
     return [row[0] for row in rows]
 
 
 async def add_items(db: Database, bulletin_id: int, article_ids: list[int]) -> None:
-    start = len(await item_ids(db, bulletin_id))
+    """Append new articles; ones already in the draft, dropped or not, are left as they are."""
+    start = int(await db.fetch_value(
+        "SELECT COUNT(*) FROM bulletin_items WHERE bulletin_id = ?", (bulletin_id,)))
     await db.execute_many(
         "INSERT OR IGNORE INTO bulletin_items (bulletin_id, article_id, position)"
         " VALUES (?, ?, ?)",
@@ -104,13 +107,18 @@ async def add_items(db: Database, bulletin_id: int, article_ids: list[int]) -> N
     )
 
 
-async def set_items(db: Database, bulletin_id: int, article_ids: list[int]) -> None:
-    async with db.transaction():
-        await db.execute("DELETE FROM bulletin_items WHERE bulletin_id = ?", (bulletin_id,))
-        await db.execute_many(
-            "INSERT INTO bulletin_items (bulletin_id, article_id, position) VALUES (?, ?, ?)",
-            [(bulletin_id, article_id, i) for i, article_id in enumerate(article_ids)],
-        )
+async def reorder_items(db: Database, bulletin_id: int, article_ids: list[int]) -> None:
+    await db.execute_many(
+        "UPDATE bulletin_items SET position = ? WHERE bulletin_id = ? AND article_id = ?",
+        [(i, bulletin_id, article_id) for i, article_id in enumerate(article_ids)],
+    )
+
+
+async def drop_item(db: Database, bulletin_id: int, article_id: int) -> None:
+    await db.execute(
+        "UPDATE bulletin_items SET dropped = 1 WHERE bulletin_id = ? AND article_id = ?",
+        (bulletin_id, article_id),
+    )
 
 
 async def set_intro(db: Database, bulletin_id: int, intro_html: str) -> None:

@@ -257,3 +257,32 @@ async def test_fetch_reports_new_and_edited_articles_and_feed_problems(
         assert await db.fetch_value("SELECT COUNT(*) FROM articles") == 4
     finally:
         await db.close()
+
+
+async def test_the_officer_edits_the_draft_intro_and_items(
+    tg: FakeTelegram, running: Config
+) -> None:
+    admin = tg.user(user_id=ADMIN_ID)
+    await fetch(admin)
+    await admin.send("/bulletin")
+    await admin.wait_for_text("3 articles")
+    await admin.press("Intro")
+    await admin.wait_for_text("Send the introduction")
+    await admin.send("x" * 1600)
+    await admin.wait_for_text("can be up to 1500")
+    await admin.send("Hello <everyone> & welcome")
+    summary = await admin.wait_for_text("Intro: Hello <everyone> & welcome")
+    assert "3 articles" in summary.content
+    await admin.press("Drop or move items")
+    await admin.wait_for_message()
+    await admin.press("✕ 1")
+    dropped = await admin.wait_for_text("2 articles")
+    assert "New safeguarding procedures" not in dropped.content
+    await admin.press("Back")
+    await admin.wait_for_message()
+    await admin.press("Preview")
+    preview = await admin.wait_for_text("Linked-up bulletin")
+    assert "Hello <everyone> & welcome" in preview.content
+    assert "New safeguarding procedures" not in preview.content
+    await admin.press("Cancel this draft", message=summary.message_id)
+    await admin.wait_for_text("The draft is cancelled")

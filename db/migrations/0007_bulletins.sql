@@ -18,6 +18,8 @@ CREATE TABLE bulletin_items (
     bulletin_id INTEGER NOT NULL REFERENCES bulletins(id) ON DELETE CASCADE,
     article_id  INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
     position    INTEGER NOT NULL,
+    -- Dropped items stay as rows so that refreshing the draft does not bring them back.
+    dropped     INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (bulletin_id, article_id)
 );
 
