@@ -47,9 +47,6 @@ class BulletinService:
     async def open_draft(self) -> EditableDraft:
         return await drafts.open_draft(self.db, self.clock(), self.tz)
 
-    async def draft(self, bulletin_id: int) -> EditableDraft:
-        return await drafts.load_editable(self.db, bulletin_id)
-
     async def preview(self, bulletin: Bulletin, member: Member | None) -> list[OutgoingMessage]:
         """Exactly what ``member`` will receive; without a member, the unpersonalised edition."""
         if member is None:
@@ -109,16 +106,20 @@ class BulletinService:
     async def record_read(
         self, bulletin_id: int, article_id: int, member: Member | None
     ) -> tuple[str, str] | None:
-        """Count the tap, then give (title, link) to show; None if the article is gone."""
-        bulletin = await self.sent_bulletin(bulletin_id) or (
-            (await self.draft(bulletin_id)).bulletin
-        )
-        for section in bulletin.sections:
-            for item in section.items:
-                if item.article_id == article_id and item.link:
-                    await bulletins_repo.record_read(
-                        self.db, bulletin_id, article_id, member.id if member else None,
-                        self.clock(),
-                    )
-                    return item.title, item.link
-        return None
+        """Count the tap, then give (title, link) to show; None if the article is gone.
+
+        Taps on a draft's preview show the link but are not counted: they are the officer's.
+        """
+        record = await bulletins_repo.get(self.db, bulletin_id)
+        if record is None:
+            return None
+        bulletin = await drafts.load_bulletin(self.db, record)
+        item = next((i for s in bulletin.sections for i in s.items
+                     if i.article_id == article_id and i.link), None)
+        if item is None:
+            return None
+        if record.status in ("sending", "sent"):
+            await bulletins_repo.record_read(
+                self.db, bulletin_id, article_id, member.id if member else None, self.clock()
+            )
+        return item.title, item.link

@@ -23,12 +23,11 @@ async def members_command(update: Update, context: BotContext) -> None:
 async def export_command(update: Update, context: BotContext) -> None:
     assert update.effective_chat is not None
     services = context.services
-    document = await members_csv(services.db)
-    rows = document.count(b"\n") - 1
+    export = await members_csv(services.db)
     stamp = services.clock().astimezone(services.config.tz).strftime("%Y-%m-%d")
     await update.effective_chat.send_document(
-        InputFile(document, filename=f"linkedup-members-{stamp}.csv"),
-        caption=texts.MEMBERS_EXPORT_CAPTION.format(count=rows),
+        InputFile(export.csv, filename=f"linkedup-members-{stamp}.csv"),
+        caption=texts.MEMBERS_EXPORT_CAPTION.format(count=export.rows),
     )
 
 

@@ -43,12 +43,19 @@ CSV_COLUMNS = (
 )
 
 
-async def members_csv(db: Database) -> bytes:
+@dataclass(frozen=True)
+class MembersExport:
+    csv: bytes
+    rows: int
+
+
+async def members_csv(db: Database) -> MembersExport:
     """A spreadsheet-friendly export (UTF-8 with BOM so Excel shows accents correctly)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(CSV_COLUMNS)
-    for member in await members_repo.list_all(db):
+    members = await members_repo.list_all(db)
+    for member in members:
         writer.writerow([
             _safe_cell(member.organisation),
             _safe_cell(member.contact_name),
@@ -59,7 +66,7 @@ async def members_csv(db: Database) -> bytes:
             "yes" if member.only_my_themes else "no",
             to_db(member.joined_at),
         ])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    return MembersExport(("\ufeff" + buffer.getvalue()).encode("utf-8"), len(members))
 
 
 def _safe_cell(value: str) -> str:

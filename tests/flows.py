@@ -5,14 +5,19 @@ from __future__ import annotations
 from tests.fakes.telegram_users import SimUser
 
 
-async def join(user: SimUser, organisation: str = "Riverside Youth Trust",
-               name: str = "Sam Patel", role: str = "Manager", email: str | None = None,
-               email_consent: bool = True) -> None:
-    """Go through /start to the theme picker."""
+async def begin_joining(user: SimUser) -> None:
+    """/start and agree to the privacy notice, up to the first question."""
     await user.send("/start")
     await user.wait_for_text("Your data")
     await user.press("I agree, continue")
     await user.wait_for_text("organisation")
+
+
+async def join(user: SimUser, organisation: str = "Riverside Youth Trust",
+               name: str = "Sam Patel", role: str = "Manager", email: str | None = None,
+               email_consent: bool = True) -> None:
+    """Go through /start to the theme picker."""
+    await begin_joining(user)
     await user.send(organisation)
     await user.wait_for_text("your name")
     await user.send(name)

@@ -8,7 +8,7 @@ from bot.config import Config
 from db import members as members_repo
 from db.database import Database
 from tests.fakes.telegram_api import FakeTelegram
-from tests.flows import join
+from tests.flows import begin_joining, join
 from tests.harness import FakeClock, running_bot
 
 
@@ -63,10 +63,7 @@ async def test_bad_answers_get_clear_replies_and_are_asked_again(
     tg: FakeTelegram, bot: Config
 ) -> None:
     user = tg.user()
-    await user.send("/start")
-    await user.wait_for_text("Your data")
-    await user.press("I agree, continue")
-    await user.wait_for_text("organisation")
+    await begin_joining(user)
     await user.send("x")
     await user.wait_for_text("at least 2 characters")
     await user.send("A" * 500)
@@ -114,10 +111,7 @@ async def test_start_again_offers_an_update_and_never_registers_twice(
 
 async def test_cancel_leaves_the_conversation(tg: FakeTelegram, bot: Config) -> None:
     user = tg.user()
-    await user.send("/start")
-    await user.wait_for_text("Your data")
-    await user.press("I agree, continue")
-    await user.wait_for_text("organisation")
+    await begin_joining(user)
     await user.send("/cancel")
     await user.wait_for_text("Stopped. Nothing more was saved")
     await user.send("Some Organisation")
@@ -130,10 +124,7 @@ async def test_a_restart_mid_conversation_resumes_where_the_member_was(
 ) -> None:
     user = tg.user()
     async with running_bot(config, clock):
-        await user.send("/start")
-        await user.wait_for_text("Your data")
-        await user.press("I agree, continue")
-        await user.wait_for_text("organisation")
+        await begin_joining(user)
         await user.send("Northside Parents Forum")
         await user.wait_for_text("your name")
     async with running_bot(config, clock):
