@@ -21,7 +21,7 @@ from bot.schedule import start_ticking
 from bot.services import Services
 from bot.telegram_transport import TelegramTransport
 from bulletins.feed_schedule import FeedService
-from bulletins.service import BulletinService
+from bulletins.service import BulletinReadsOfMember, BulletinService
 from db import themes as themes_repo
 from db.database import Database
 from db.timeutil import Clock, utcnow
@@ -50,9 +50,10 @@ async def open_services(
     delivery = DeliveryEngine(db, TelegramTransport(sender), clock=clock,
                               progress_renderer=delivery_texts.progress)
     bulletins = BulletinService(db, delivery, clock, config.tz)
+    members = MemberDirectory(db, clock, data_sources=[BulletinReadsOfMember(db)])
     feeds = FeedService(db, config, delivery, clock)
     return Services(
-        config=config, db=db, clock=clock, members=MemberDirectory(db, clock),
+        config=config, db=db, clock=clock, members=members,
         delivery=delivery, bulletins=bulletins, feeds=feeds, sender=sender,
         due_work=[feeds.fetch_due, bulletins.send_due],
     )

@@ -123,3 +123,19 @@ class BulletinService:
                 self.db, bulletin_id, article_id, member.id if member else None, self.clock()
             )
         return item.title, item.link
+
+
+@dataclass
+class BulletinReadsOfMember:
+    """The member's "read" taps, for ``/mydata``; ``/forget`` cuts them loose from the member
+    (the count survives, the link to the person does not)."""
+
+    db: Database
+    name: str = "bulletin_reads"
+
+    async def personal_data(self, member: Member) -> list[dict[str, object]]:
+        return [
+            {"bulletin": bulletin_id, "article": article_id, "read_at": read_at}
+            for bulletin_id, article_id, read_at in await bulletins_repo.reads_by_member(
+                self.db, member.id)
+        ]

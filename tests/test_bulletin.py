@@ -119,6 +119,10 @@ async def test_feed_to_a_personalised_bulletin(tg: FakeTelegram, running: Config
     finally:
         await db.close()
 
+    await jobs.send("/mydata")
+    mydata = (await jobs.wait_for_document()).text()
+    assert '"bulletin_reads"' in mydata and '"article"' in mydata
+
     await admin.send("/stats")
     stats = await admin.wait_for_text("read at least one article")
     assert "reached 3; 1 read at least one article (33.3%)" in stats.content
