@@ -12,6 +12,9 @@ from pathlib import Path
 import click
 
 from bot.cli_content import bulletin, feed
+from bot.cli_issues import report
+from bot.cli_mailchimp import mailchimp
+from bot.cli_meetings import meetings
 from bot.cli_options import CONFIG_OPTION, load_or_exit
 from bot.config import EXAMPLE_CONFIG, Config
 from bot.runtime import serve
@@ -116,6 +119,9 @@ async def _backup(source: Path, destination: Path) -> None:
 
 main.add_command(feed)
 main.add_command(bulletin)
+main.add_command(report)
+main.add_command(mailchimp)
+main.add_command(meetings)
 
 if __name__ == "__main__":
     sys.exit(main())

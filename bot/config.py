@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
+from datetime import time
 from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -23,6 +24,8 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+
+from meetings.offsets import parse_offsets
 
 ENV_CONFIG = "LINKEDUP_CONFIG"
 ENV_TOKEN = "LINKEDUP_TELEGRAM_TOKEN"
@@ -102,6 +105,43 @@ class SchedulerConfig(Strict):
     tick_seconds: float = Field(default=30.0, gt=0, le=3600)
 
 
+DEFAULT_BOARDS = ["Children's Trust Board", "Safeguarding Children Partnership Board",
+                  "Early Help Board"]
+
+
+class IssuesConfig(Strict):
+    """Members' issues for the boards: which boards, and the timers on an issue's life."""
+
+    boards: list[Annotated[str, Field(min_length=1, max_length=80)]] = Field(
+        default_factory=lambda: list(DEFAULT_BOARDS))
+    overdue_weeks: int = Field(default=6, ge=1, le=104)
+    follow_up_weeks: int = Field(default=8, ge=1, le=104)
+    retention_months: int = Field(default=36, ge=1, le=240)
+
+    @field_validator("boards")
+    @classmethod
+    def _distinct_boards(cls, boards: list[str]) -> list[str]:
+        folded = [board.casefold() for board in boards]
+        if not boards or len(set(folded)) != len(folded):
+            raise ValueError("expected at least one board, each named once")
+        return boards
+
+
+class MeetingsConfig(Strict):
+    """Meetings: when reminders go, and the default cut-off for issues before a board meets."""
+
+    issue_cutoff_days: int = Field(default=14, ge=0, le=120)
+    reminder_offsets: list[str] = Field(default_factory=lambda: ["7d", "1d", "morning"])
+    morning_time: time = time(8, 0)
+    notes_reminder_days: list[Annotated[int, Field(ge=1, le=60)]] = Field(
+        default_factory=lambda: [3, 7])
+
+    @field_validator("reminder_offsets")
+    @classmethod
+    def _offsets_parse(cls, offsets: list[str]) -> list[str]:
+        return [offset.text for offset in parse_offsets(offsets)]
+
+
 class Config(Strict):
     telegram: TelegramConfig = TelegramConfig()
     database: DatabaseConfig = DatabaseConfig()
@@ -110,6 +150,8 @@ class Config(Strict):
     feed: FeedConfig = FeedConfig()
     mailchimp: MailchimpConfig | None = None
     scheduler: SchedulerConfig = SchedulerConfig()
+    issues: IssuesConfig = IssuesConfig()
+    meetings: MeetingsConfig = MeetingsConfig()
 
     @field_validator("timezone")
     @classmethod

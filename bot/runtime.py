@@ -20,8 +20,10 @@ from bot.config import Config
 from bot.schedule import start_ticking
 from bot.services import Services
 from bot.telegram_transport import TelegramTransport
+from bulletins.email_channel import MailchimpChannel, open_channel
 from bulletins.feed_schedule import FeedService
 from bulletins.service import BulletinReadsOfMember, BulletinService
+from concerns.service import ConcernService
 from db import themes as themes_repo
 from db.database import Database
 from db.timeutil import Clock, utcnow
@@ -29,6 +31,8 @@ from delivery.engine import DeliveryEngine
 from handlers.context import BotApplication
 from handlers.help import publish_command_menus
 from handlers.texts import delivery as delivery_texts
+from meetings.boards import board_calendar
+from meetings.service import MeetingService
 from members.directory import MemberDirectory
 
 log = logging.getLogger(__name__)
@@ -52,14 +56,39 @@ async def open_services(
     bulletins = BulletinService(db, delivery, clock, config.tz)
     members = MemberDirectory(db, clock, data_sources=[BulletinReadsOfMember(db)])
     feeds = FeedService(db, config, delivery, clock)
+    mailchimp = _email_channel(config, db, members, clock)
+    bulletins.email = mailchimp.campaigns if mailchimp else None
+    concerns = ConcernService(db, delivery, board_calendar(db), clock, config.tz,
+                              config.issues, config.telegram.admins)
+    concerns.attach(members)
+    meetings = MeetingService(db, delivery, clock, config.tz, config.meetings,
+                              config.telegram.admins, config.issues.boards)
+    meetings.attach(members)
     return Services(
         config=config, db=db, clock=clock, members=members,
-        delivery=delivery, bulletins=bulletins, feeds=feeds, sender=sender,
-        due_work=[feeds.fetch_due, bulletins.send_due],
+        delivery=delivery, bulletins=bulletins, feeds=feeds, sender=sender, concerns=concerns,
+        meetings=meetings,
+        due_work=[feeds.fetch_due, bulletins.send_due, *concerns.due_work, *meetings.due_work,
+                  *([mailchimp.audience.retry_due] if mailchimp else [])],
+        mailchimp=mailchimp, email_figures=mailchimp.figures if mailchimp else None,
     )
 
 
+def _email_channel(
+    config: Config, db: Database, members: MemberDirectory, clock: Clock
+) -> MailchimpChannel | None:
+    """The email channel when ``[mailchimp]`` is configured (else the bot is Telegram only);
+    its audience follows every change to a member."""
+    if config.mailchimp is None:
+        return None
+    channel = open_channel(config.mailchimp, db, clock, config.tz)
+    members.listeners.append(channel.audience)
+    return channel
+
+
 async def close_services(services: Services) -> None:
+    if services.mailchimp is not None:
+        await services.mailchimp.close()
     await services.sender.shutdown()
     await services.db.close()
 

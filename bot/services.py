@@ -8,12 +8,15 @@ from telegram import Bot
 
 from bot.config import Config
 from bot.schedule import DueWork
+from bulletins.email_channel import MailchimpChannel
 from bulletins.feed_schedule import FeedService
 from bulletins.service import BulletinService
 from bulletins.stats import EmailFiguresSource
+from concerns.service import ConcernService
 from db.database import Database
 from db.timeutil import Clock
 from delivery.engine import DeliveryEngine
+from meetings.service import MeetingService
 from members.directory import MemberDirectory
 
 
@@ -28,6 +31,12 @@ class Services:
     feeds: FeedService
     sender: Bot
     """The engine's own Bot: bulk sends are paced by the engine, not by the replies' limiter."""
+    concerns: ConcernService
+    """Members' issues for the boards: raising, the officer's queue, reports, timers."""
+    meetings: MeetingService
+    """Network and board meetings: answers, waiting lists, reminders, notes."""
     due_work: list[DueWork] = field(default_factory=list)
     email_figures: EmailFiguresSource | None = None
     """Email campaign figures for /stats, when the bulletin also goes out by Mailchimp."""
+    mailchimp: MailchimpChannel | None = None
+    """The email channel (audience sync, campaigns), when the config has ``[mailchimp]``."""

@@ -1,13 +1,14 @@
-"""An async wrapper over the synchronous ``mailchimp_marketing`` SDK, with errors an officer can act on.
+"""An async wrapper over the synchronous ``mailchimp_marketing`` SDK, with errors worded for the
+officer.
 
 Why a wrapper:
 
 * The SDK blocks (``requests``), so every call runs in a worker thread (:func:`asyncio.to_thread`)
   and a semaphore keeps us within Mailchimp's 10 simultaneous connections per account.
 * The SDK has no host setting. Its base URL is ``client.api_client.host``
-  (``https://server.api.mailchimp.com/3.0``) and every call replaces ``server`` in the URL with the
-  data centre given to ``set_config``. A loopback fake is reached by setting ``host`` after the
-  client is configured (the fake's URL contains no ``server`` for the replacement to touch).
+  (``https://server.api.mailchimp.com/3.0``) and every call replaces ``server`` in the whole URL
+  with the data centre given to ``set_config``. A loopback fake (``base_url``) is reached by
+  setting ``host`` after the client is configured and clearing the data centre.
 * Errors arrive as ``ApiClientError`` whose ``.text`` is the raw problem+json body as a string
   (the SDK only parses ``application/json``, and errors are ``application/problem+json``), or the
   ``requests`` exception for timeouts and network failures. An error with an empty body does not
@@ -130,8 +131,8 @@ class CampaignReport:
     open_rate: float
     """A fraction (0.3 is 30%), as Mailchimp gives it in ``opens.open_rate``."""
     clicks_total: int
-    unique_clicks: int
-    """Unique subscribers who clicked at least once."""
+    clickers: int
+    """Subscribers who clicked at least once (``clicks.unique_subscriber_clicks``)."""
     click_rate: float
     industry_open_rate: float | None
 
@@ -159,7 +160,10 @@ class MailchimpClient:
         self._sdk: _Sdk = mailchimp_marketing.Client()
         self._sdk.set_config({"api_key": api_key, "server": server, "timeout": timeout})
         if base_url:
+            # With no server set, the SDK leaves the URL alone (a host that happened to contain
+            # "server" would otherwise be rewritten on every call).
             self._sdk.api_client.host = base_url.rstrip("/")
+            self._sdk.api_client.server = ""
 
     @classmethod
     def from_config(cls, config: MailchimpConfig) -> MailchimpClient:
@@ -171,9 +175,6 @@ class MailchimpClient:
         return host
 
     # -- account and audience --------------------------------------------------------------
-
-    async def ping(self) -> None:
-        await self._call("check the API key", lambda sdk: sdk.ping.get(), idempotent=True)
 
     async def audience(self) -> Audience:
         data = await self._call(
@@ -191,10 +192,8 @@ class MailchimpClient:
         """The static-segment ids of the named tags that exist (a tag no one has is absent)."""
         found: dict[str, int] = {}
         for name in names:
-            data = await self._call(
-                "look up a tag", lambda sdk, n=name: sdk.lists.tag_search(self.list_id, name=n),
-                idempotent=True, missing=self._missing_list,
-            )
+            data = await self._call("look up a tag", _tag_search(self.list_id, name),
+                                    idempotent=True, missing=self._missing_list)
             for tag in _list(data, "tags"):
                 if _str(tag, "name") == name:
                     found[name] = _int(tag, "id")
@@ -334,7 +333,8 @@ class MailchimpClient:
         return CampaignReport(
             campaign_id=_str(data, "id"), emails_sent=_int(data, "emails_sent"),
             unique_opens=_int(opens, "unique_opens"), open_rate=_float(opens, "open_rate"),
-            clicks_total=_int(clicks, "clicks_total"), unique_clicks=_int(clicks, "unique_clicks"),
+            clicks_total=_int(clicks, "clicks_total"),
+            clickers=_int(clicks, "unique_subscriber_clicks"),
             click_rate=_float(clicks, "click_rate"),
             industry_open_rate=_float(industry, "open_rate") if "open_rate" in industry else None,
         )
@@ -342,12 +342,8 @@ class MailchimpClient:
     async def link_clicks(self, campaign_id: str) -> list[LinkClicks]:
         links: list[LinkClicks] = []
         while True:
-            data = await self._call(
-                "read the campaign's clicks",
-                lambda sdk, offset=len(links): sdk.reports.get_campaign_click_details(
-                    campaign_id, count=CLICK_PAGE, offset=offset),
-                idempotent=True,
-            )
+            data = await self._call("read the campaign's clicks",
+                                    _click_page(campaign_id, len(links)), idempotent=True)
             page = _list(data, "urls_clicked")
             links += [LinkClicks(_str(u, "url"), _int(u, "total_clicks"), _int(u, "unique_clicks"))
                       for u in page]
@@ -422,6 +418,15 @@ class MailchimpClient:
         return MailchimpUnavailable(
             f"Could not reach Mailchimp ({self.host}) to {action}: {type(error).__name__}.",
             ambiguous=True)
+
+
+def _tag_search(list_id: str, name: str) -> Callable[[_Sdk], Any]:
+    return lambda sdk: sdk.lists.tag_search(list_id, name=name)
+
+
+def _click_page(campaign_id: str, offset: int) -> Callable[[_Sdk], Any]:
+    return lambda sdk: sdk.reports.get_campaign_click_details(
+        campaign_id, count=CLICK_PAGE, offset=offset)
 
 
 def _problem(body: object) -> dict[str, str]:

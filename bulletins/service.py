@@ -13,7 +13,9 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bulletins import drafts
+from bulletins.campaigns import CampaignError, EmailCampaigns
 from bulletins.drafts import EditableDraft
+from bulletins.mailchimp_client import MailchimpError
 from bulletins.model import Bulletin
 from bulletins.telegram_render import render_for_member
 from db import bulletins as bulletins_repo
@@ -34,12 +36,18 @@ def campaign_key(bulletin_id: int) -> str:
     return f"bulletin:{bulletin_id}"
 
 
+class SendRefused(Exception):
+    """The bulletin was not sent on any channel; the message says why and what to do."""
+
+
 @dataclass
 class BulletinService:
     db: Database
     delivery: DeliveryEngine
     clock: Clock
     tz: ZoneInfo
+    email: EmailCampaigns | None = None
+    """The Mailchimp edition of the same draft, when the config has ``[mailchimp]``."""
 
     def __post_init__(self) -> None:
         self.delivery.on_done(KIND, self._finished)
@@ -54,11 +62,39 @@ class BulletinService:
         followed = await members_repo.themes_of(self.db, member.id)
         return render_for_member(bulletin, followed, member.only_my_themes)
 
+    async def send_test_email(self, draft: EditableDraft) -> str | None:
+        """The email edition's test, to the reply-to address; None without Mailchimp."""
+        if self.email is None:
+            return None
+        try:
+            await self.email.send_test(draft.bulletin)
+        except (CampaignError, MailchimpError) as error:
+            raise SendRefused(str(error)) from error
+        return await self.email.reply_to()
+
     async def send_now(self, draft: EditableDraft, report_chat_id: int | None) -> int:
+        """Email first: if Mailchimp refuses (no test yet, a bad key), nothing has gone out and
+        the officer can fix it and press Send again; a second press never sends twice."""
+        await self._send_email(draft)
         return await self._deliver(draft.record, report_chat_id)
 
-    async def schedule(self, draft: EditableDraft, when: datetime) -> EditableDraft:
-        return await drafts.schedule(self.db, draft, when, self.clock())
+    async def schedule(self, draft: EditableDraft, when: datetime) -> tuple[EditableDraft,
+                                                                            datetime]:
+        """Both channels at one time: Mailchimp's quarter-hour slot when email is on."""
+        if self.email is not None:
+            try:
+                when = (await self.email.schedule(draft.bulletin, when)).scheduled_for
+            except (CampaignError, MailchimpError) as error:
+                raise SendRefused(str(error)) from error
+        return await drafts.schedule(self.db, draft, when, self.clock()), when
+
+    async def _send_email(self, draft: EditableDraft) -> None:
+        if self.email is None:
+            return
+        try:
+            await self.email.send(draft.bulletin)
+        except (CampaignError, MailchimpError) as error:
+            raise SendRefused(str(error)) from error
 
     async def send_due(self, now: datetime) -> None:
         """Due work: send scheduled bulletins whose time has come (also after downtime)."""

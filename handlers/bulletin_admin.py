@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -17,6 +18,7 @@ from telegram.ext import (
 
 from bulletins.drafts import DraftError, EditableDraft, cancel, drop_item, move_item, set_intro
 from bulletins.sanitise import html_to_plain, plain_to_html
+from bulletins.service import SendRefused
 from db import members as members_repo
 from delivery.engine import Recipient
 from handlers.access import admin_only
@@ -140,6 +142,13 @@ async def _test(update: Update, context: BotContext, draft: EditableDraft, actio
         title=f"Test of {draft.record.title}",
     )
     await reply(update, texts.TEST_SENT)
+    try:
+        address = await services.bulletins.send_test_email(draft)
+    except SendRefused as error:
+        await reply(update, texts.EMAIL_REFUSED.format(reason=html.escape(str(error))))
+        return MENU
+    if address is not None:
+        await reply(update, texts.TEST_EMAIL_SENT.format(address=html.escape(address)))
     return MENU
 
 
@@ -169,11 +178,14 @@ async def _confirm_send(update: Update, context: BotContext, draft: EditableDraf
 
 
 async def _send(update: Update, context: BotContext, draft: EditableDraft, action: str) -> int:
-    assert update.effective_chat is not None
-    await context.services.bulletins.send_now(draft, report_chat_id=update.effective_chat.id)
-    query = update.callback_query
-    assert query is not None
-    await query.edit_message_text(texts.SENDING, reply_markup=None)
+    assert update.effective_chat is not None and update.callback_query is not None
+    try:
+        await context.services.bulletins.send_now(draft, report_chat_id=update.effective_chat.id)
+    except SendRefused as error:
+        await update.callback_query.edit_message_text(
+            texts.NOT_SENT.format(reason=html.escape(str(error))), reply_markup=_menu_markup())
+        return MENU
+    await update.callback_query.edit_message_text(texts.SENDING, reply_markup=None)
     return ConversationHandler.END
 
 
@@ -238,9 +250,9 @@ async def receive_schedule(update: Update, context: BotContext) -> int:
         await reply(update, texts.BAD_TIME)
         return SCHEDULE
     try:
-        draft = await services.bulletins.schedule(await _current(context), when)
-    except DraftError as error:
-        await reply(update, str(error))
+        draft, when = await services.bulletins.schedule(await _current(context), when)
+    except (DraftError, SendRefused) as error:
+        await reply(update, html.escape(str(error)))
         return SCHEDULE
     local = when.astimezone(services.config.tz)
     await reply(update, texts.SCHEDULED.format(when=f"{local:%A %d %B %Y, %H:%M}"))

@@ -57,9 +57,9 @@ async def members_csv(db: Database) -> MembersExport:
     members = await members_repo.list_all(db)
     for member in members:
         writer.writerow([
-            _safe_cell(member.organisation),
-            _safe_cell(member.contact_name),
-            _safe_cell(member.role),
+            spreadsheet_safe(member.organisation),
+            spreadsheet_safe(member.contact_name),
+            spreadsheet_safe(member.role),
             member.email or "",
             member.status,
             " ".join(await members_repo.themes_of(db, member.id)),
@@ -69,6 +69,6 @@ async def members_csv(db: Database) -> MembersExport:
     return MembersExport(("\ufeff" + buffer.getvalue()).encode("utf-8"), len(members))
 
 
-def _safe_cell(value: str) -> str:
-    """Members type these fields; a leading = + - @ would run as a formula in a spreadsheet."""
+def spreadsheet_safe(value: str) -> str:
+    """For any CSV cell a member typed: a leading = + - @ would run as a spreadsheet formula."""
     return "'" + value if value[:1] in ("=", "+", "-", "@") else value

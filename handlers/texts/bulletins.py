@@ -86,6 +86,12 @@ SCHEDULED = "Scheduled for {when}. It will go to every member then; /bulletin ch
 CONFIRM_SEND = "Send <b>{title}</b> to {count} members now?"
 SENDING = "Sending. This message shows the progress."
 TEST_SENT = "A test copy is on its way to you."
+TEST_EMAIL_SENT = "A test email of the same edition is on its way to {address}."
+EMAIL_REFUSED = "⚠️ The test email could not be sent: {reason}"
+NOT_SENT = (
+    "⚠️ Not sent, on either channel: {reason}\nNothing went out; fix this and press Send now "
+    "again."
+)
 DRAFT_CANCELLED = "The draft is cancelled. /bulletin starts a new one."
 PREVIEW_INTRO = "<i>Preview: exactly what {who} will receive.</i>"
 PREVIEW_YOU = "you"

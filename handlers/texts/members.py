@@ -82,7 +82,8 @@ NOT_REGISTERED = "You have not joined yet. Send /start to join the network."
 
 FORGET_CONFIRM = (
     "This erases everything stored about you: your details, themes, consents and what was "
-    "sent to you{email}. It cannot be undone. Erase it?"
+    "sent to you{email}. Issues you raised for the boards stay, no longer linked to you or "
+    "naming your organisation. It cannot be undone. Erase it?"
 )
 FORGET_EMAIL = ", and removes {email} from the mailing list"
 BUTTON_FORGET_YES = "Yes, erase everything"

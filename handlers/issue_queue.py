@@ -1,0 +1,333 @@
+"""The officer's side of issues: ``/queue`` to triage, ``/respond REF``, ``/report``, CSV.
+
+Each issue card carries the steps its status allows; a step needing words (a decline reason, a
+referral, a board's response) asks for them in a small persistent conversation.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from telegram import InlineKeyboardMarkup, InputFile, Update
+from telegram.ext import (
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+
+from concerns.queue import (
+    ACCEPT_FROM,
+    CLOSE_FROM,
+    DECLINE_FROM,
+    MERGE_FROM,
+    OUTCOMES,
+    REFER_FROM,
+    RESPOND_FROM,
+)
+from concerns.raising import REASON, check_length
+from concerns.summary import summarise
+from db import themes as themes_repo
+from db.concerns import Actor, Issue
+from handlers.access import admin_only
+from handlers.context import BotApplication, BotContext
+from handlers.keyboards import inline
+from handlers.replies import close_buttons, problem_text, reply
+from handlers.texts import concerns as texts
+
+WAIT_TEXT = 0
+PENDING = "issue_step"
+TELEGRAM_SAFE = 3800
+MAX_ISSUE_BUTTONS = 90
+Rows = list[list[tuple[str, str]]]
+
+
+def _chunks(text: str, limit: int = TELEGRAM_SAFE) -> list[str]:
+    """Split at line ends so a long list becomes several messages, never a cut tag."""
+    chunks, current = [], ""
+    for line in text.split("\n"):
+        if current and len(current) + len(line) + 1 > limit:
+            chunks.append(current)
+            current = ""
+        current = f"{current}\n{line}" if current else line
+    return [*chunks, current]
+
+
+async def reply_in_parts(update: Update, html: str, markup: InlineKeyboardMarkup | None = None,
+                         ) -> None:
+    """A list that may outgrow one Telegram message; the buttons go under the last part."""
+    chunks = _chunks(html)
+    for chunk in chunks[:-1]:
+        await reply(update, chunk)
+    await reply(update, chunks[-1], markup)
+
+
+def _officer_id(update: Update) -> int:
+    assert update.effective_user is not None
+    return update.effective_user.id
+
+
+async def _issue_from(update: Update, context: BotContext, index: int = 2) -> Issue | None:
+    """The issue named by the pressed button's data (``iq:<step>:<id>...``)."""
+    assert update.callback_query is not None and update.callback_query.data is not None
+    issue_id = int(update.callback_query.data.split(":")[index])
+    return await context.services.concerns.queue.find(issue_id)
+
+
+# --- the queue and a card -----------------------------------------------------------------------
+
+@admin_only("queue")
+async def queue_command(update: Update, context: BotContext) -> None:
+    groups = await context.services.concerns.queue.overview()
+    if not groups:
+        await reply(update, texts.QUEUE_EMPTY, inline([[(texts.BUTTON_CSV, "iq:csv")]]))
+        return
+    summary = texts.queue_summary([(g.theme_title, g.organisations, g.summaries) for g in groups])
+    issues = [s.issue for g in groups for s in g.summaries][:MAX_ISSUE_BUTTONS]
+    buttons = [(issue.ref, f"iq:open:{issue.id}") for issue in issues]
+    rows: Rows = [buttons[i:i + 3] for i in range(0, len(buttons), 3)]
+    await reply_in_parts(update, summary, inline([*rows, [(texts.BUTTON_CSV, "iq:csv")]]))
+
+
+def _card_buttons(issue: Issue, boards: list[str]) -> Rows:
+    rows: Rows = []
+    if issue.status in ACCEPT_FROM:
+        rows += [[(texts.BUTTON_ACCEPT.format(board=board), f"iq:acc:{issue.id}:{i}")]
+                 for i, board in enumerate(boards)]
+    steps = [(MERGE_FROM, texts.BUTTON_MERGE, "mrg"), (DECLINE_FROM, texts.BUTTON_DECLINE, "dec"),
+             (REFER_FROM, texts.BUTTON_REFER, "ref")]
+    rows.append([(label, f"iq:{step}:{issue.id}") for allowed, label, step in steps
+                 if issue.status in allowed])
+    if issue.status in CLOSE_FROM:
+        rows += [[(texts.BUTTON_CLOSE.format(outcome=texts.OUTCOME_WORDS[o]),
+                   f"iq:close:{issue.id}:{o}")] for o in OUTCOMES]
+    rows.append([(texts.BUTTON_BACK, "iq:list")])
+    return [row for row in rows if row]
+
+
+@admin_only("queue")
+async def open_card(update: Update, context: BotContext) -> None:
+    issue = await _issue_from(update, context)
+    await close_buttons(update)
+    if issue is None:
+        return
+    services = context.services
+    summary = await summarise(services.db, issue)
+    titles = await themes_repo.titles(services.db)
+    history = await services.concerns.queue.history(issue)
+    card = texts.issue_card(summary, titles.get(issue.theme_slug, issue.theme_slug), history,
+                            services.config.tz)
+    await reply(update, _chunks(card)[0], inline(_card_buttons(issue, services.concerns.boards)))
+
+
+@admin_only("queue")
+async def back_to_list(update: Update, context: BotContext) -> None:
+    await close_buttons(update)
+    await queue_command(update, context)
+
+
+async def _done(update: Update, context: BotContext, before: Issue,
+                changed: Issue | None) -> None:
+    """Say what happened, or that the issue had moved on before this step."""
+    if changed is None:
+        current = await context.services.concerns.queue.find(before.id) or before
+        await reply(update, texts.NOT_NOW.format(ref=current.ref,
+                                                 status=texts.status_words(current)))
+        return
+    told = await context.services.concerns.queue.audience(changed)
+    await reply(update, texts.done(changed, told))
+
+
+@admin_only("queue")
+async def accept(update: Update, context: BotContext) -> None:
+    assert update.callback_query is not None and update.callback_query.data is not None
+    issue = await _issue_from(update, context)
+    await close_buttons(update)
+    boards = context.services.concerns.boards
+    index = int(update.callback_query.data.split(":")[3])
+    if issue is None or index >= len(boards):
+        return
+    queue = context.services.concerns.queue
+    await _done(update, context, issue,
+                await queue.accept(issue, boards[index], _officer_id(update)))
+
+
+@admin_only("queue")
+async def merge_pick(update: Update, context: BotContext) -> None:
+    issue = await _issue_from(update, context)
+    await close_buttons(update)
+    if issue is None:
+        return
+    candidates = await context.services.concerns.queue.merge_candidates(issue)
+    if not candidates:
+        await reply(update, texts.MERGE_NONE)
+        return
+    rows: Rows = [[(f"{c.ref}: {texts.snippet(c.what_happening, 40)}",
+                    f"iq:into:{issue.id}:{c.id}")] for c in candidates[:20]]
+    await reply(update, texts.MERGE_PICK.format(ref=issue.ref), inline(rows))
+
+
+@admin_only("queue")
+async def merge_into(update: Update, context: BotContext) -> None:
+    issue = await _issue_from(update, context)
+    target = await _issue_from(update, context, index=3)
+    await close_buttons(update)
+    if issue is None or target is None:
+        return
+    queue = context.services.concerns.queue
+    await _done(update, context, issue, await queue.merge(issue, target, _officer_id(update)))
+
+
+@admin_only("queue")
+async def close_issue(update: Update, context: BotContext) -> None:
+    assert update.callback_query is not None and update.callback_query.data is not None
+    issue = await _issue_from(update, context)
+    await close_buttons(update)
+    if issue is None:
+        return
+    outcome = update.callback_query.data.split(":")[3]
+    queue = context.services.concerns.queue
+    await _done(update, context, issue,
+                await queue.close(issue, outcome, Actor("officer", _officer_id(update))))
+
+
+@admin_only("queue")
+async def csv_export(update: Update, context: BotContext) -> None:
+    assert update.effective_chat is not None
+    await close_buttons(update)
+    services = context.services
+    export = await services.concerns.csv()
+    stamp = services.clock().astimezone(services.config.tz).strftime("%Y-%m-%d")
+    await update.effective_chat.send_document(
+        InputFile(export.content, filename=f"linkedup-issues-{stamp}.csv"),
+        caption=texts.CSV_CAPTION.format(count=export.rows),
+    )
+
+
+# --- steps that need words: decline, refer, respond ---------------------------------------------
+
+ASKS = {"dec": texts.ASK_DECLINE, "ref": texts.ASK_REFER, "rsp": texts.ASK_RESPONSE}
+
+
+async def _ask_words(update: Update, context: BotContext, step: str, issue: Issue) -> int:
+    assert context.user_data is not None
+    context.user_data[PENDING] = {"step": step, "issue": issue.id}
+    await reply(update, ASKS[step].format(ref=escape(issue.ref)))
+    return WAIT_TEXT
+
+
+@admin_only("queue")
+async def ask_words_button(update: Update, context: BotContext) -> int:
+    assert update.callback_query is not None and update.callback_query.data is not None
+    issue = await _issue_from(update, context)
+    await close_buttons(update)
+    if issue is None:
+        return ConversationHandler.END
+    return await _ask_words(update, context, update.callback_query.data.split(":")[1], issue)
+
+
+@admin_only("respond")
+async def respond_command(update: Update, context: BotContext) -> int:
+    args = context.args or []
+    if not args:
+        await reply(update, texts.RESPOND_USAGE)
+        return ConversationHandler.END
+    issue = await context.services.concerns.queue.find(args[0])
+    if issue is None:
+        await reply(update, texts.UNKNOWN_REF.format(ref=escape(args[0])))
+        return ConversationHandler.END
+    if issue.status not in RESPOND_FROM:
+        await _done(update, context, issue, None)
+        return ConversationHandler.END
+    return await _ask_words(update, context, "rsp", issue)
+
+
+async def words_received(update: Update, context: BotContext) -> int:
+    assert update.message is not None and update.message.text is not None
+    assert context.user_data is not None
+    checked = check_length(update.message.text, REASON)
+    if not isinstance(checked, str):
+        await reply(update, problem_text(checked))
+        return WAIT_TEXT
+    pending = context.user_data.pop(PENDING, None)
+    queue = context.services.concerns.queue
+    issue = await queue.find(pending["issue"]) if pending else None
+    if pending is None or issue is None:
+        return ConversationHandler.END
+    step = {"dec": queue.decline, "ref": queue.refer, "rsp": queue.respond}[pending["step"]]
+    await _done(update, context, issue, await step(issue, checked, _officer_id(update)))
+    return ConversationHandler.END
+
+
+async def cancel_words(update: Update, context: BotContext) -> int:
+    assert context.user_data is not None
+    context.user_data.pop(PENDING, None)
+    await reply(update, texts.OFFICER_CANCELLED)
+    return ConversationHandler.END
+
+
+def words_conversation() -> ConversationHandler[BotContext]:
+    return ConversationHandler(
+        entry_points=[
+            CallbackQueryHandler(ask_words_button, pattern=r"^iq:(dec|ref):\d+$"),
+            CommandHandler("respond", respond_command, filters=filters.ChatType.PRIVATE),
+        ],
+        states={WAIT_TEXT: [MessageHandler(filters.TEXT & ~filters.COMMAND, words_received)]},
+        fallbacks=[CommandHandler("cancel", cancel_words)],
+        allow_reentry=True,
+        name="issue_officer_words",
+        persistent=True,
+    )
+
+
+# --- /report ------------------------------------------------------------------------------------
+
+@admin_only("report")
+async def report_command(update: Update, context: BotContext) -> None:
+    boards = context.services.concerns.boards
+    await reply(update, texts.REPORT_PICK_BOARD,
+                inline([[(board, f"rp:{i}")] for i, board in enumerate(boards)]))
+
+
+@admin_only("report")
+async def report_board(update: Update, context: BotContext) -> None:
+    assert update.callback_query is not None and update.callback_query.data is not None
+    assert update.effective_chat is not None
+    await close_buttons(update)
+    services = context.services
+    boards = services.concerns.boards
+    index = int(update.callback_query.data.removeprefix("rp:"))
+    if index >= len(boards):
+        return
+    files = await services.concerns.board_report(boards[index])
+    if files is None:
+        await reply(update, texts.REPORT_NO_MEETING.format(board=escape(boards[index])))
+        return
+    report = files.report
+    name = report_filename(report.board, report.meeting.starts_at.astimezone(
+        services.config.tz).strftime("%Y-%m-%d"))
+    caption = texts.report_caption(report.board, report.meeting.starts_at, len(report.issues),
+                                   services.config.tz)
+    chat = update.effective_chat
+    await chat.send_document(InputFile(files.docx, filename=f"{name}.docx"), caption=caption)
+    await chat.send_document(InputFile(files.html.encode("utf-8"), filename=f"{name}.html"))
+
+
+def report_filename(board: str, day: str) -> str:
+    slug = "-".join("".join(c if c.isalnum() else " " for c in board.lower()).split())
+    return f"issues-{slug}-{day}"
+
+
+def register(application: BotApplication) -> None:
+    application.add_handler(words_conversation())
+    application.add_handler(CommandHandler("queue", queue_command))
+    application.add_handler(CommandHandler("report", report_command))
+    application.add_handler(CallbackQueryHandler(open_card, pattern=r"^iq:open:\d+$"))
+    application.add_handler(CallbackQueryHandler(back_to_list, pattern=r"^iq:list$"))
+    application.add_handler(CallbackQueryHandler(accept, pattern=r"^iq:acc:\d+:\d+$"))
+    application.add_handler(CallbackQueryHandler(merge_pick, pattern=r"^iq:mrg:\d+$"))
+    application.add_handler(CallbackQueryHandler(merge_into, pattern=r"^iq:into:\d+:\d+$"))
+    application.add_handler(CallbackQueryHandler(close_issue, pattern=r"^iq:close:\d+:[a-z-]+$"))
+    application.add_handler(CallbackQueryHandler(csv_export, pattern=r"^iq:csv$"))
+    application.add_handler(CallbackQueryHandler(report_board, pattern=r"^rp:\d+$"))

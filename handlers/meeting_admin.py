@@ -1,0 +1,309 @@
+"""``/meeting``: the officer creates, edits, reschedules or cancels a meeting, as a persistent
+conversation.
+
+The draft is a set of answers per field (normalised text, see :mod:`meetings.schedule`) kept in
+``user_data``, so a restart resumes where the officer was. A new meeting asks every field in
+turn; then, as for an existing meeting, a review shows them all with a button per field, and
+"Reschedule" asks the date and times again. Each answer is checked as it comes, and the whole
+plan once more before the review, re-asking the field a problem is about.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import Update
+from telegram.ext import (
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+
+from db.meetings import MeetingPlan
+from handlers.access import admin_only
+from handlers.context import BotApplication, BotContext
+from handlers.keyboards import inline
+from handlers.replies import close_buttons, reply
+from handlers.texts import meetings as texts
+from meetings.schedule import (
+    OPTIONAL,
+    Invalid,
+    PlanRules,
+    answers_of,
+    fields_of,
+    parse_answer,
+    plan_from_answers,
+)
+
+MENU, ASK, REVIEW, CONFIRM_CANCEL = range(4)
+DRAFT = "meeting"
+MENU_SHOWN = 20
+RESCHEDULE_FIELDS = ["date", "start", "end"]
+
+
+def _draft(context: BotContext) -> dict[str, Any]:
+    assert context.user_data is not None
+    draft: dict[str, Any] = context.user_data.setdefault(DRAFT, {})
+    return draft
+
+
+def _clear(context: BotContext) -> None:
+    assert context.user_data is not None
+    context.user_data.pop(DRAFT, None)
+
+
+def _query_data(update: Update) -> str:
+    assert update.callback_query is not None and update.callback_query.data is not None
+    return update.callback_query.data
+
+
+@admin_only("meeting")
+async def start(update: Update, context: BotContext) -> int:
+    _clear(context)
+    service = context.services.meetings
+    rows = [[(texts.BUTTON_NEW_NETWORK, "mtg:new:network")],
+            [(texts.BUTTON_NEW_BOARD, "mtg:new:board")]]
+    rows += [[(texts.menu_button(m, service.tz), f"mtg:open:{m.id}")]
+             for m in (await service.upcoming())[:MENU_SHOWN]]
+    await reply(update, texts.MENU, inline(rows))
+    return MENU
+
+
+async def new_meeting(update: Update, context: BotContext) -> int:
+    kind = _query_data(update).removeprefix("mtg:new:")
+    _draft(context).update(kind=kind, id=None, answers={}, queue=list(fields_of(kind)))
+    await close_buttons(update)
+    return await _ask_next(update, context)
+
+
+async def open_meeting(update: Update, context: BotContext) -> int:
+    service = context.services.meetings
+    meeting = await service.get(int(_query_data(update).removeprefix("mtg:open:")))
+    if meeting is None or meeting.cancelled:
+        await close_buttons(update, texts.MEETING_NOT_FOUND)
+        return ConversationHandler.END
+    _draft(context).update(kind=meeting.kind, id=meeting.id,
+                           answers=answers_of(meeting, service.tz), queue=[])
+    await close_buttons(update)
+    return await _review(update, context)
+
+
+# --- asking one field at a time --------------------------------------------------------------
+
+
+def _choices(field: str, rules: PlanRules) -> list[tuple[str, str]]:
+    """(label, answer) for fields answered with a button."""
+    if field == "theme":
+        return [(title, slug) for slug, title in rules.themes.items()]
+    if field == "board":
+        return [(board, board) for board in rules.boards]
+    if field == "audience":
+        return [(label, value) for value, label in texts.AUDIENCE_LABELS.items()]
+    return []
+
+
+def _question(field: str, context: BotContext, rules: PlanRules) -> str:
+    """The question, with the current answer (as its button says it) when there is one."""
+    settings = context.services.config.meetings
+    labels = {value: label for label, value in _choices(field, rules)}
+    current = _draft(context)["answers"].get(field)
+    current = labels.get(current, current)
+    question = texts.QUESTIONS[field].format(
+        days=settings.issue_cutoff_days, morning=settings.morning_time.strftime("%H:%M"),
+        default=", ".join(settings.reminder_offsets))
+    return texts.with_current(question, current)
+
+
+async def _ask_next(update: Update, context: BotContext) -> int:
+    draft = _draft(context)
+    while draft["queue"] and not _applies(draft["queue"][0], draft["answers"]):
+        draft["answers"].pop(draft["queue"].pop(0), None)
+    if not draft["queue"]:
+        return await _review(update, context)
+    field = draft["queue"][0]
+    rules = await context.services.meetings.rules()
+    rows = [[(label, f"mtg:pick:{field}:{i}")]
+            for i, (label, _) in enumerate(_choices(field, rules))]
+    if field in OPTIONAL and field != "audience":
+        rows.append([(texts.BUTTON_NO_THEME if field == "theme" else texts.BUTTON_SKIP,
+                      f"mtg:skip:{field}")])
+    await reply(update, _question(field, context, rules), inline(rows) if rows else None)
+    return ASK
+
+
+def _applies(field: str, answers: dict[str, str]) -> bool:
+    """Who gets the reminders is only a question for a meeting with a theme (and its answer
+    goes if the theme does)."""
+    return field != "audience" or bool(answers.get("theme"))
+
+
+async def _store(update: Update, context: BotContext, value: str) -> int:
+    draft = _draft(context)
+    field = draft["queue"].pop(0)
+    if value:
+        draft["answers"][field] = value
+    else:
+        draft["answers"].pop(field, None)
+    return await _ask_next(update, context)
+
+
+async def answer_text(update: Update, context: BotContext) -> int:
+    assert update.message is not None and update.message.text is not None
+    field = _draft(context)["queue"][0]
+    try:
+        value = parse_answer(field, update.message.text, await context.services.meetings.rules())
+    except Invalid as problem:
+        await reply(update, problem.message)
+        return await _ask_next(update, context)
+    return await _store(update, context, value)
+
+
+async def answer_button(update: Update, context: BotContext) -> int:
+    """A choice or "Skip", taken only if it belongs to the question being asked."""
+    _, action, field, *index = _query_data(update).split(":")
+    await close_buttons(update)
+    if field != _draft(context)["queue"][0]:
+        return ASK
+    if action == "skip":
+        return await _store(update, context, "")
+    choices = _choices(field, await context.services.meetings.rules())
+    return await _store(update, context, choices[int(index[0])][1])
+
+
+# --- the review, saving, rescheduling and cancelling ------------------------------------------
+
+
+async def _plan(context: BotContext) -> MeetingPlan:
+    """The draft as a plan; raises :class:`Invalid` naming the field to ask again."""
+    draft = _draft(context)
+    service = context.services.meetings
+    original = await service.get(draft["id"]) if draft["id"] is not None else None
+    return plan_from_answers(draft["kind"], draft["answers"], await service.rules(), original)
+
+
+async def _review(update: Update, context: BotContext) -> int:
+    draft = _draft(context)
+    try:
+        plan = await _plan(context)
+    except Invalid as problem:
+        draft["queue"] = [problem.field]
+        await reply(update, problem.message)
+        return await _ask_next(update, context)
+    rules = await context.services.meetings.rules()
+    lines = [(texts.FIELD_LABELS[f], texts.shown_answer(f, draft["answers"].get(f, ""), plan,
+                                                        rules.themes, rules.tz))
+             for f in fields_of(draft["kind"])]
+    await reply(update, texts.review(lines), inline(_review_rows(draft)))
+    return REVIEW
+
+
+def _review_rows(draft: dict[str, Any]) -> list[list[tuple[str, str]]]:
+    edits = [(texts.FIELD_LABELS[f], f"mtg:edit:{f}") for f in fields_of(draft["kind"])]
+    rows = [edits[i:i + 3] for i in range(0, len(edits), 3)]
+    if draft["id"] is not None:
+        rows.append([(texts.BUTTON_RESCHEDULE, "mtg:move"),
+                     (texts.BUTTON_CANCEL_MEETING, "mtg:kill")])
+    rows.append([(texts.BUTTON_SAVE, "mtg:save"), (texts.BUTTON_DISCARD, "mtg:discard")])
+    return rows
+
+
+async def edit_field(update: Update, context: BotContext) -> int:
+    _draft(context)["queue"] = [_query_data(update).removeprefix("mtg:edit:")]
+    await close_buttons(update)
+    return await _ask_next(update, context)
+
+
+async def reschedule(update: Update, context: BotContext) -> int:
+    _draft(context)["queue"] = list(RESCHEDULE_FIELDS)
+    await close_buttons(update)
+    return await _ask_next(update, context)
+
+
+async def save(update: Update, context: BotContext) -> int:
+    draft = _draft(context)
+    service = context.services.meetings
+    try:
+        plan = await _plan(context)
+    except Invalid:  # time passed while the review was open
+        await close_buttons(update)
+        return await _review(update, context)
+    original = await service.get(draft["id"]) if draft["id"] is not None else None
+    if original is None:
+        meeting = await service.create(plan)
+        done = texts.saved_new(meeting, service.tz)
+    elif original.cancelled:
+        done = texts.MEETING_NOT_FOUND
+    else:
+        meeting, told = await service.update(original, plan)
+        done = texts.saved_edit(meeting, original, told, service.tz)
+    _clear(context)
+    await close_buttons(update, done)
+    return ConversationHandler.END
+
+
+async def discard(update: Update, context: BotContext) -> int:
+    _clear(context)
+    await close_buttons(update, texts.DISCARDED)
+    return ConversationHandler.END
+
+
+async def ask_cancel(update: Update, context: BotContext) -> int:
+    service = context.services.meetings
+    meeting = await service.get(_draft(context)["id"])
+    assert meeting is not None
+    count = len(await service.affected(meeting))
+    await close_buttons(update)
+    await reply(update, texts.confirm_cancel(meeting, count, service.tz), inline([[
+        (texts.BUTTON_YES_CANCEL, "mtg:kill:yes"), (texts.BUTTON_NO_KEEP, "mtg:kill:no")]]))
+    return CONFIRM_CANCEL
+
+
+async def confirm_cancel(update: Update, context: BotContext) -> int:
+    service = context.services.meetings
+    meeting = await service.get(_draft(context)["id"])
+    _clear(context)
+    if _query_data(update) == "mtg:kill:no" or meeting is None or meeting.cancelled:
+        await close_buttons(update, texts.KEPT)
+        return ConversationHandler.END
+    told = await service.cancel(meeting)
+    await close_buttons(update, texts.meeting_cancelled(meeting, told))
+    return ConversationHandler.END
+
+
+async def stop(update: Update, context: BotContext) -> int:
+    _clear(context)
+    await reply(update, texts.STOPPED)
+    return ConversationHandler.END
+
+
+async def use_buttons(update: Update, context: BotContext) -> None:
+    await reply(update, texts.USE_BUTTONS)
+
+
+def meeting_conversation() -> ConversationHandler[BotContext]:
+    text = filters.TEXT & ~filters.COMMAND
+    return ConversationHandler(
+        entry_points=[CommandHandler("meeting", start, filters=filters.ChatType.PRIVATE)],
+        states={
+            MENU: [CallbackQueryHandler(new_meeting, pattern="^mtg:new:(network|board)$"),
+                   CallbackQueryHandler(open_meeting, pattern=r"^mtg:open:\d+$")],
+            ASK: [MessageHandler(text, answer_text),
+                  CallbackQueryHandler(answer_button, pattern=r"^mtg:(pick|skip):\w+(:\d+)?$")],
+            REVIEW: [CallbackQueryHandler(edit_field, pattern=r"^mtg:edit:\w+$"),
+                     CallbackQueryHandler(reschedule, pattern="^mtg:move$"),
+                     CallbackQueryHandler(ask_cancel, pattern="^mtg:kill$"),
+                     CallbackQueryHandler(save, pattern="^mtg:save$"),
+                     CallbackQueryHandler(discard, pattern="^mtg:discard$")],
+            CONFIRM_CANCEL: [CallbackQueryHandler(confirm_cancel, pattern="^mtg:kill:(yes|no)$")],
+        },
+        fallbacks=[CommandHandler("cancel", stop), MessageHandler(text, use_buttons)],
+        allow_reentry=True,
+        name="meeting",
+        persistent=True,
+    )
+
+
+def register(application: BotApplication) -> None:
+    application.add_handler(meeting_conversation())

@@ -1,0 +1,127 @@
+"""``/notes``: the officer posts a network meeting's notes and actions to those who went and
+the followers of its theme, after seeing exactly what they will get."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from telegram import Update
+from telegram.ext import (
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+
+from db.meetings import Meeting
+from handlers.access import admin_only
+from handlers.context import BotApplication, BotContext
+from handlers.keyboards import inline
+from handlers.replies import close_buttons, reply
+from handlers.texts import meetings as texts
+
+PICK, TEXT, CONFIRM = range(3)
+DRAFT = "meeting_notes"
+NOTES_LIMIT = 3500
+"""Room for the heading inside Telegram's 4096 characters."""
+WITHIN = timedelta(days=60)
+
+
+def _draft(context: BotContext) -> dict[str, Any]:
+    assert context.user_data is not None
+    draft: dict[str, Any] = context.user_data.setdefault(DRAFT, {})
+    return draft
+
+
+async def _meeting(context: BotContext) -> Meeting | None:
+    return await context.services.meetings.get(_draft(context)["meeting_id"])
+
+
+@admin_only("notes")
+async def start(update: Update, context: BotContext) -> int:
+    service = context.services.meetings
+    meetings = await service.ended(WITHIN)
+    if not meetings:
+        await reply(update, texts.NOTES_NONE)
+        return ConversationHandler.END
+    await reply(update, texts.NOTES_PICK, inline(
+        [[(texts.menu_button(m, service.tz), f"notes:m:{m.id}")] for m in meetings[:20]]))
+    return PICK
+
+
+async def pick(update: Update, context: BotContext) -> int:
+    assert update.callback_query is not None and update.callback_query.data is not None
+    meeting_id = int(update.callback_query.data.removeprefix("notes:m:"))
+    meeting = await context.services.meetings.get(meeting_id)
+    assert meeting is not None, "only existing meetings are offered"
+    if meeting.notes_sent_at is not None:
+        await close_buttons(update, texts.notes_already(meeting, context.services.config.tz))
+        return ConversationHandler.END
+    _draft(context).update(meeting_id=meeting_id)
+    await close_buttons(update)
+    await reply(update, texts.notes_ask(meeting, NOTES_LIMIT))
+    return TEXT
+
+
+async def receive(update: Update, context: BotContext) -> int:
+    assert update.message is not None and update.message.text is not None
+    notes = update.message.text.strip()
+    if len(notes) > NOTES_LIMIT:
+        await reply(update, texts.NOTES_TOO_LONG.format(length=len(notes), limit=NOTES_LIMIT))
+        return TEXT
+    meeting = await _meeting(context)
+    assert meeting is not None
+    service = context.services.meetings
+    count = len(await service.notes_audience(meeting))
+    if count == 0:
+        await reply(update, texts.NOTES_NOBODY)
+        return ConversationHandler.END
+    _draft(context)["notes"] = notes
+    await reply(update, texts.notes_message(meeting, notes, service.tz))
+    theme = await service.cards.theme_title(meeting)
+    await reply(update, texts.notes_confirm(count, theme), inline([
+        [(texts.BUTTON_SEND_NOTES, "notes:send")],
+        [(texts.BUTTON_CHANGE_NOTES, "notes:edit"), (texts.BUTTON_STOP, "notes:stop")]]))
+    return CONFIRM
+
+
+async def confirm(update: Update, context: BotContext) -> int:
+    assert update.callback_query is not None and update.effective_chat is not None
+    choice = update.callback_query.data
+    meeting = await _meeting(context)
+    assert meeting is not None
+    if choice == "notes:edit":
+        await close_buttons(update)
+        await reply(update, texts.notes_ask(meeting, NOTES_LIMIT))
+        return TEXT
+    if choice == "notes:stop":
+        await close_buttons(update, texts.NOTES_STOPPED)
+    else:
+        count = await context.services.meetings.post_notes(
+            meeting, _draft(context)["notes"], update.effective_chat.id)
+        await close_buttons(update, texts.NOTES_SENT.format(count=count))
+    _draft(context).clear()
+    return ConversationHandler.END
+
+
+async def stop(update: Update, context: BotContext) -> int:
+    _draft(context).clear()
+    await reply(update, texts.NOTES_STOPPED)
+    return ConversationHandler.END
+
+
+def register(application: BotApplication) -> None:
+    application.add_handler(ConversationHandler(
+        entry_points=[CommandHandler("notes", start, filters=filters.ChatType.PRIVATE)],
+        states={
+            PICK: [CallbackQueryHandler(pick, pattern=r"^notes:m:\d+$")],
+            TEXT: [MessageHandler(filters.TEXT & ~filters.COMMAND, receive)],
+            CONFIRM: [CallbackQueryHandler(confirm, pattern="^notes:(send|edit|stop)$")],
+        },
+        fallbacks=[CommandHandler("cancel", stop)],
+        allow_reentry=True,
+        name="meeting_notes",
+        persistent=True,
+    ))

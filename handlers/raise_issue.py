@@ -1,0 +1,419 @@
+"""``/raise`` and ``/myissues``: a member raising an issue for the boards, or joining one.
+
+The answers live in ``user_data`` (persisted, so a restart resumes the conversation) until the
+member confirms. Free text is checked for length and by the safeguarding check before it is put
+there: text that seems to identify a person is shown back to the member and never kept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from telegram import Update
+from telegram.ext import (
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+
+from concerns.raising import IMPACT, MAX_WAITING, MAX_WEEKS, SINCE, WHAT, Draft, check_length
+from concerns.raising import parse_count as parse_number
+from concerns.summary import summarise
+from db import themes as themes_repo
+from db.concerns import Figures
+from db.members import Member
+from handlers.context import BotApplication, BotContext
+from handlers.issue_queue import reply_in_parts
+from handlers.keyboards import inline
+from handlers.replies import close_buttons, problem_text, reply
+from handlers.texts import concerns as texts
+from members.details import TextRule
+
+THEME, WHAT_STATE, SIMILAR, IMPACT_STATE, WAITING, WEEKS, SINCE_STATE, BOARD, NAMED, REVIEW, \
+    EDIT = range(11)
+DRAFT = "raise"
+Step = Callable[[Update, BotContext], Coroutine[Any, Any, int]]
+NEW_STEPS = ("theme", "what", "similar", "impact", "waiting", "weeks", "since", "board", "named",
+             "review")
+JOIN_STEPS = ("waiting", "weeks", "since", "named", "review")
+FIGURE_STEPS = ("waiting", "weeks", "since")
+JOIN_EDITABLE = ("figures", "named")
+"""Joining an issue adds figures and a naming choice; the issue's own words are not ours."""
+
+
+def _draft(context: BotContext) -> dict[str, Any]:
+    assert context.user_data is not None
+    draft: dict[str, Any] = context.user_data.setdefault(DRAFT, {})
+    return draft
+
+
+async def _member(update: Update, context: BotContext) -> Member | None:
+    assert update.effective_user is not None
+    return await context.services.members.find(update.effective_user.id)
+
+
+# --- asking each question -----------------------------------------------------------------------
+
+async def _ask_theme(update: Update, context: BotContext) -> int:
+    themes = await themes_repo.list_active(context.services.db)
+    rows = [[(t.title, f"ri:theme:{t.slug}")] for t in themes]
+    await reply(update, texts.ASK_THEME, inline([*rows, [(texts.BUTTON_CANCEL, "ri:cancel")]]))
+    return THEME
+
+
+SKIP = [[(texts.BUTTON_SKIP, "ri:skip")]]
+SKIP_FIGURES = [[(texts.BUTTON_SKIP, "ri:skip"), (texts.BUTTON_SKIP_FIGURES, "ri:nofig")]]
+
+
+def _ask_text(html: str, state: int, buttons: list[list[tuple[str, str]]] | None = None,
+              ) -> Step:
+    async def ask(update: Update, context: BotContext) -> int:
+        await reply(update, html, inline(buttons) if buttons else None)
+        return state
+
+    return ask
+
+
+async def _ask_similar(update: Update, context: BotContext) -> int:
+    draft = _draft(context)
+    service = context.services.concerns
+    matches = await service.raising.similar(draft["theme"], draft["what"])
+    if not matches:
+        return await _ask(update, context, "impact")
+    summaries = [(m.issue, await summarise(context.services.db, m.issue)) for m in matches]
+    rows = [[(texts.BUTTON_US_TOO.format(ref=m.issue.ref), f"ri:join:{m.issue.id}")]
+            for m in matches]
+    await reply(update, texts.similar_issues(summaries),
+                inline([*rows, [(texts.BUTTON_DIFFERENT, "ri:new")]]))
+    return SIMILAR
+
+
+async def _ask_board(update: Update, context: BotContext) -> int:
+    boards = context.services.config.issues.boards
+    rows = [[(board, f"ri:board:{i}")] for i, board in enumerate(boards)]
+    await reply(update, texts.ASK_BOARD,
+                inline([*rows, [(texts.BUTTON_OFFICER_DECIDES, "ri:board:-")]]))
+    return BOARD
+
+
+async def _ask_named(update: Update, context: BotContext) -> int:
+    member = await _member(update, context)
+    organisation = member.organisation if member else ""
+    await reply(update, texts.ask_named(organisation), inline([
+        [(texts.BUTTON_NAMED, "ri:named:yes"), (texts.BUTTON_ANONYMOUS, "ri:named:no")],
+    ]))
+    return NAMED
+
+
+async def _ask_review(update: Update, context: BotContext) -> int:
+    draft = _draft(context)
+    draft["editing"] = False
+    services = context.services
+    member = await _member(update, context)
+    if member is None:
+        return await _not_a_member(update, context)
+    joining = await services.concerns.raising.joinable(draft["join"]) if draft.get("join") else None
+    if draft.get("join") and joining is None:
+        draft.pop("join")
+        await reply(update, texts.JOIN_GONE)
+        return await _ask(update, context, "impact")  # what a new issue needs that joining did not
+    titles = await themes_repo.titles(services.db)
+    await reply(update, texts.review(texts.Review(
+        titles.get(draft["theme"], draft["theme"]), draft.get("what", ""),
+        draft.get("impact", ""), _figures(draft), draft.get("board"), member.organisation,
+        bool(draft.get("named")), joining,
+    )), inline([[(texts.BUTTON_CONFIRM, "ri:confirm")],
+                [(texts.BUTTON_CHANGE, "ri:change"), (texts.BUTTON_CANCEL, "ri:cancel")]]))
+    return REVIEW
+
+
+QUESTIONS: dict[str, Step] = {
+    "theme": _ask_theme,
+    "what": _ask_text(texts.ASK_WHAT.format(minimum=WHAT.minimum, maximum=WHAT.maximum),
+                      WHAT_STATE),
+    "similar": _ask_similar,
+    "impact": _ask_text(texts.ASK_IMPACT.format(minimum=IMPACT.minimum, maximum=IMPACT.maximum),
+                        IMPACT_STATE),
+    "waiting": _ask_text(texts.ASK_WAITING, WAITING, SKIP_FIGURES),
+    "weeks": _ask_text(texts.ASK_WEEKS, WEEKS, SKIP),
+    "since": _ask_text(texts.ASK_SINCE, SINCE_STATE, SKIP),
+    "board": _ask_board,
+    "named": _ask_named,
+    "review": _ask_review,
+}
+
+
+async def _ask(update: Update, context: BotContext, step: str) -> int:
+    return await QUESTIONS[step](update, context)
+
+
+async def _after(update: Update, context: BotContext, step: str) -> int:
+    """Ask the question after ``step``; when changing one answer, go back to the review
+    (figures being three questions, changing them asks all three)."""
+    draft = _draft(context)
+    if draft.get("editing") and step not in FIGURE_STEPS[:-1]:
+        return await _ask(update, context, "review")
+    steps = JOIN_STEPS if draft.get("join") else NEW_STEPS
+    return await _ask(update, context, steps[steps.index(step) + 1])
+
+
+# --- the answers --------------------------------------------------------------------------------
+
+async def start(update: Update, context: BotContext) -> int:
+    if await _member(update, context) is None:
+        return await _not_a_member(update, context)
+    _draft(context).clear()
+    return await _ask(update, context, "theme")
+
+
+async def _not_a_member(update: Update, context: BotContext) -> int:
+    _draft(context).clear()
+    await reply(update, texts.NOT_A_MEMBER)
+    return ConversationHandler.END
+
+
+async def theme_chosen(update: Update, context: BotContext) -> int:
+    assert update.callback_query is not None and update.callback_query.data is not None
+    _draft(context)["theme"] = update.callback_query.data.removeprefix("ri:theme:")
+    await close_buttons(update)
+    return await _after(update, context, "theme")
+
+
+async def _checked_text(update: Update, context: BotContext, rule: TextRule) -> str | None:
+    """The member's text if it is the right length and identifies nobody; else say why."""
+    assert update.message is not None and update.message.text is not None
+    checked = check_length(update.message.text, rule)
+    if not isinstance(checked, str):
+        await reply(update, problem_text(checked))
+        return None
+    member = await _member(update, context)
+    assert member is not None
+    findings = await context.services.concerns.raising.safeguarding_check(checked, member)
+    if findings:
+        await reply(update, texts.found_details(findings))
+        return None
+    return checked
+
+
+def _text_answer(field: str, rule: TextRule, state: int, step: str) -> Step:
+    async def answer(update: Update, context: BotContext) -> int:
+        checked = await _checked_text(update, context, rule)
+        if checked is None:
+            return state
+        _draft(context)[field] = checked
+        return await _after(update, context, step)
+
+    return answer
+
+
+what_text = _text_answer("what", WHAT, WHAT_STATE, "what")
+impact_text = _text_answer("impact", IMPACT, IMPACT_STATE, "impact")
+since_text = _text_answer("since", SINCE, SINCE_STATE, "since")
+
+
+def _number_answer(field: str, maximum: int, state: int, step: str) -> Step:
+    async def answer(update: Update, context: BotContext) -> int:
+        assert update.message is not None and update.message.text is not None
+        number = parse_number(update.message.text, maximum)
+        if number is None:
+            await reply(update, texts.BAD_NUMBER.format(maximum=maximum), inline(SKIP))
+            return state
+        _draft(context)[field] = number
+        return await _after(update, context, step)
+
+    return answer
+
+
+waiting_text = _number_answer("waiting", MAX_WAITING, WAITING, "waiting")
+weeks_text = _number_answer("weeks", MAX_WEEKS, WEEKS, "weeks")
+
+
+def _skip(field: str, step: str) -> Step:
+    async def skip(update: Update, context: BotContext) -> int:
+        await close_buttons(update)
+        _draft(context).pop(field, None)
+        return await _after(update, context, step)
+
+    return skip
+
+
+skip_waiting = _skip("waiting", "waiting")
+skip_weeks = _skip("weeks", "weeks")
+skip_since = _skip("since", "since")
+
+
+async def no_figures(update: Update, context: BotContext) -> int:
+    await close_buttons(update)
+    draft = _draft(context)
+    for field in ("waiting", "weeks", "since"):
+        draft.pop(field, None)
+    return await _after(update, context, "since")
+
+
+def _figures(draft: dict[str, Any]) -> Figures:
+    return Figures(draft.get("waiting"), draft.get("weeks"), draft.get("since"))
+
+
+async def similar_choice(update: Update, context: BotContext) -> int:
+    assert update.callback_query is not None and update.callback_query.data is not None
+    await close_buttons(update)
+    data = update.callback_query.data
+    if data.startswith("ri:join:"):
+        _draft(context)["join"] = int(data.removeprefix("ri:join:"))
+        return await _ask(update, context, "waiting")
+    return await _after(update, context, "similar")
+
+
+async def board_chosen(update: Update, context: BotContext) -> int:
+    assert update.callback_query is not None and update.callback_query.data is not None
+    await close_buttons(update)
+    choice = update.callback_query.data.removeprefix("ri:board:")
+    boards = context.services.config.issues.boards
+    chosen = int(choice) if choice.isdigit() else len(boards)
+    _draft(context)["board"] = boards[chosen] if chosen < len(boards) else None
+    return await _after(update, context, "board")
+
+
+async def named_chosen(update: Update, context: BotContext) -> int:
+    assert update.callback_query is not None
+    await close_buttons(update)
+    _draft(context)["named"] = update.callback_query.data == "ri:named:yes"
+    return await _after(update, context, "named")
+
+
+async def review_button(update: Update, context: BotContext) -> int:
+    assert update.callback_query is not None
+    if update.callback_query.data == "ri:change":
+        await close_buttons(update)
+        joining = bool(_draft(context).get("join"))
+        fields = [(field, label) for field, label in texts.EDIT_FIELDS
+                  if not joining or field in JOIN_EDITABLE]
+        await reply(update, texts.ASK_EDIT, inline(
+            [[(label, f"ri:edit:{field}")] for field, label in fields]))
+        return EDIT
+    return await _confirm(update, context)
+
+
+async def edit_choice(update: Update, context: BotContext) -> int:
+    assert update.callback_query is not None and update.callback_query.data is not None
+    await close_buttons(update)
+    field = update.callback_query.data.removeprefix("ri:edit:")
+    _draft(context)["editing"] = True
+    return await _ask(update, context, "waiting" if field == "figures" else field)
+
+
+async def _confirm(update: Update, context: BotContext) -> int:
+    draft = _draft(context)
+    member = await _member(update, context)
+    if member is None:
+        return await _not_a_member(update, context)
+    issue = await context.services.concerns.raising.submit(member, Draft(
+        theme_slug=draft["theme"], what_happening=draft.get("what", ""),
+        impact=draft.get("impact", ""), figures=_figures(draft), board=draft.get("board"),
+        named=bool(draft.get("named")), join_issue_id=draft.get("join"),
+    ))
+    await close_buttons(update)
+    if issue is None:  # the issue it joins closed meanwhile: review it as a new one
+        return await _ask_review(update, context)
+    joined = draft.get("join") == issue.id
+    draft.clear()
+    await reply(update, texts.joined(issue, member.organisation) if joined
+                else texts.submitted(issue))
+    return ConversationHandler.END
+
+
+async def cancel(update: Update, context: BotContext) -> int:
+    _draft(context).clear()
+    if update.callback_query is not None:
+        await close_buttons(update, texts.RAISE_CANCELLED)
+    else:
+        await reply(update, texts.RAISE_CANCELLED)
+    return ConversationHandler.END
+
+
+async def not_text(update: Update, context: BotContext) -> None:
+    await reply(update, texts.NOT_TEXT)
+
+
+def raise_conversation() -> ConversationHandler[BotContext]:
+    text = filters.TEXT & ~filters.COMMAND
+
+    def button(callback: Step,
+               pattern: str) -> CallbackQueryHandler[BotContext, object]:
+        return CallbackQueryHandler(callback, pattern=f"^ri:{pattern}$")
+
+    return ConversationHandler(
+        entry_points=[CommandHandler("raise", start, filters=filters.ChatType.PRIVATE)],
+        states={
+            THEME: [button(theme_chosen, r"theme:[a-z0-9-]+")],
+            WHAT_STATE: [MessageHandler(text, what_text)],
+            SIMILAR: [button(similar_choice, r"(join:\d+|new)")],
+            IMPACT_STATE: [MessageHandler(text, impact_text)],
+            WAITING: [MessageHandler(text, waiting_text), button(skip_waiting, "skip"),
+                      button(no_figures, "nofig")],
+            WEEKS: [MessageHandler(text, weeks_text), button(skip_weeks, "skip")],
+            SINCE_STATE: [MessageHandler(text, since_text), button(skip_since, "skip")],
+            BOARD: [button(board_chosen, r"board:(\d+|-)")],
+            NAMED: [button(named_chosen, "named:(yes|no)")],
+            REVIEW: [button(review_button, "(confirm|change)")],
+            EDIT: [button(edit_choice, r"edit:[a-z]+")],
+        },
+        fallbacks=[
+            CommandHandler("cancel", cancel),
+            button(cancel, "cancel"),
+            MessageHandler(~filters.COMMAND & ~filters.TEXT, not_text),
+        ],
+        allow_reentry=True,
+        name="raise_issue",
+        persistent=True,
+    )
+
+
+# --- /myissues and the follow-up answer ----------------------------------------------------------
+
+async def my_issues(update: Update, context: BotContext) -> None:
+    member = await _member(update, context)
+    if member is None:
+        await reply(update, texts.NOT_A_MEMBER)
+        return
+    services = context.services
+    titles = await themes_repo.titles(services.db)
+    entries = []
+    for issue, _ in await services.concerns.raising.of_member(member):
+        merged_into = await services.concerns.queue.find(issue.merged_into) \
+            if issue.merged_into else None
+        entries.append(texts.my_issue(issue, titles.get(issue.theme_slug, issue.theme_slug),
+                                      merged_into))
+    await reply_in_parts(update, texts.my_issues(entries) if entries else texts.MY_ISSUES_NONE)
+
+
+async def my_issues_button(update: Update, context: BotContext) -> None:
+    assert update.callback_query is not None
+    await update.callback_query.answer()
+    await my_issues(update, context)
+
+
+async def follow_up_answer(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    _, _, issue_id, answer = query.data.split(":")
+    member = await _member(update, context)
+    queue = context.services.concerns.queue
+    issue = await queue.find(int(issue_id))
+    recorded = member is not None and issue is not None and await queue.answer_follow_up(
+        issue, member, answer)
+    thanks = texts.FOLLOW_UP_GONE if not recorded else (
+        texts.FOLLOW_UP_REOPENED if answer == "no" else texts.FOLLOW_UP_THANKS)
+    await close_buttons(update)
+    await reply(update, thanks)
+
+
+def register(application: BotApplication) -> None:
+    private = filters.ChatType.PRIVATE
+    application.add_handler(CommandHandler("myissues", my_issues, filters=private))
+    application.add_handler(CallbackQueryHandler(my_issues_button, pattern="^myissues$"))
+    application.add_handler(CallbackQueryHandler(follow_up_answer,
+                                                 pattern=r"^iss:fu:\d+:(yes|partly|no)$"))

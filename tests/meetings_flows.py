@@ -1,0 +1,71 @@
+"""What the meetings tests share: meetings put in place before a test, the member's answer
+taps, reading the database, and letting the bot tick without real waiting."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from bot.config import Config
+from bot.runtime import close_services, open_services
+from db.database import Database
+from db.meetings import NETWORK, Meeting
+from meetings.schedule import plan_from_answers
+from tests.fakes.telegram_api import FakeTelegram
+from tests.fakes.telegram_users import BotMessage, SimUser
+from tests.harness import FakeClock
+
+FORUM = {"title": "Early help forum", "theme": "early-help", "speaker": "Dr Amy Shah",
+         "venue": "St James Centre", "address": "1 Church Road, Birkenhead",
+         "online": "https://meet.example/forum", "date": "2026-11-19", "start": "10:00",
+         "end": "12:00"}
+"""Thursday 19 November 2026, 10:00 to 12:00 (GMT), a fortnight after the test clock starts."""
+
+
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
+
+
+async def seed(config: Config, clock: FakeClock, answers: dict[str, str],
+               kind: str = NETWORK) -> Meeting:
+    """A meeting as the officer would have made it, written through the meetings service."""
+    services = await open_services(config, clock, connect=False)
+    try:
+        plan = plan_from_answers(kind, answers, await services.meetings.rules())
+        return await services.meetings.create(plan)
+    finally:
+        await close_services(services)
+
+
+async def rows(config: Config, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+    db = await Database.open(config.database.path)
+    try:
+        return [tuple(row) for row in await db.fetch_all(sql, params)]
+    finally:
+        await db.close()
+
+
+async def ticks(count: int = 6) -> None:
+    """Let the bot's scheduler tick a few times (tick_seconds is 0.05 in these tests)."""
+    await asyncio.sleep(0.05 * count)
+
+
+async def answer(tg: FakeTelegram, user: SimUser, label: str,
+                 message: BotMessage | None = None) -> str:
+    """Tap an answer and return what the bot showed on the member's screen."""
+    query_id = await user.press(label, message)
+    shown = await tg.wait_for_callback_answer(query_id)
+    return shown.text or ""
+
+
+async def open_card(user: SimUser, title: str) -> BotMessage:
+    """/meetings, and the card of the meeting called ``title``."""
+    await user.send("/meetings")
+    await user.wait_for_text("Coming up")
+    return await user.wait_for_text(title)
+
+
+def reminders(user: SimUser) -> list[str]:
+    return [m.content for m in user.messages if m.content.startswith("⏰")]

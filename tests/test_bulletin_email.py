@@ -1,0 +1,73 @@
+"""One draft, two channels: the officer's /bulletin also drives the Mailchimp edition, with the
+real SDK against the loopback fake Mailchimp API."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.config import Config
+from tests.fakes.feed_site import FeedServer, rss, rss_item
+from tests.fakes.mailchimp_api import API_KEY, LIST_ID, FakeMailchimp
+from tests.fakes.telegram_api import FakeTelegram
+from tests.flows import join
+from tests.harness import ADMIN_ID, FakeClock, make_config, running_bot
+
+
+@pytest.fixture
+async def mailchimp(clock: FakeClock) -> AsyncIterator[FakeMailchimp]:
+    async with FakeMailchimp(now=clock) as fake:
+        yield fake
+        assert fake.internal_errors == []
+
+
+@pytest.fixture
+def email_config(tmp_path: Path, tg: FakeTelegram, mailchimp: FakeMailchimp,
+                 feed_server: FeedServer) -> Config:
+    feed_server.serve("/feed.xml", rss(rss_item(
+        "e1", "Training for volunteers", link="https://linkedup.example/t/1",
+        description="<p>Book a place</p>", categories=("Training and events",),
+        date="Fri, 30 Oct 2026 10:00:00 +0000")))
+    return make_config(
+        tmp_path, tg.base_url, scheduler={"tick_seconds": 0.05},
+        feed={"urls": [feed_server.url("/feed.xml")]},
+        mailchimp={"api_key": API_KEY, "server": "us21", "list_id": LIST_ID,
+                   "base_url": mailchimp.base_url, "reply_to": "office@linkedup.example"},
+    )
+
+
+async def test_send_needs_a_test_email_then_goes_on_both_channels_once(
+    tg: FakeTelegram, mailchimp: FakeMailchimp, email_config: Config, clock: FakeClock
+) -> None:
+    async with running_bot(email_config, clock):
+        member = tg.user()
+        await join(member, email="member@example.org")
+        admin = tg.user(user_id=ADMIN_ID)
+        await admin.send("/fetch")
+        await admin.wait_for_text("feed.xml:")
+        await admin.send("/bulletin")
+        await admin.wait_for_text("1 articles")
+        await admin.press("Send now")
+        await admin.wait_for_text("members now?")
+        await admin.press("Yes, send it")
+        refused = await admin.wait_for_text("Not sent, on either channel")
+        assert "test email first" in refused.content
+        assert not any("Linked-up bulletin" in m.content for m in member.messages)
+
+        await admin.press("Send a test to me")
+        await admin.wait_for_text("test email of the same edition is on its way to "
+                                  "office@linkedup.example")
+        [campaign] = mailchimp.campaigns.values()
+        assert campaign.tests == [["office@linkedup.example"]]
+        assert "Training for volunteers" in (campaign.html or "")
+
+        await admin.send("/bulletin")
+        await admin.wait_for_text("Draft:")
+        await admin.press("Send now")
+        await admin.wait_for_text("members now?")
+        await admin.press("Yes, send it")
+        await admin.wait_for_text("Finished: 1 of 1 sent")
+        await member.wait_for_text("Linked-up bulletin")
+        assert campaign.sends == 1 and campaign.status == "sent"
