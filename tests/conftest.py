@@ -9,6 +9,7 @@ import pytest
 
 from bot.config import Config
 from tests.fakes.feed_site import FeedServer, serving_feeds
+from tests.fakes.mailchimp_api import FakeMailchimp
 from tests.fakes.telegram_api import FakeTelegram
 from tests.harness import FakeClock, make_config, running_bot
 
@@ -39,3 +40,11 @@ async def bot(config: Config, clock: FakeClock) -> AsyncIterator[Config]:
 async def feed_server() -> AsyncIterator[FeedServer]:
     async with serving_feeds() as server:
         yield server
+
+
+@pytest.fixture
+async def mailchimp_api(clock: FakeClock) -> AsyncIterator[FakeMailchimp]:
+    """The loopback Mailchimp API, on the test's clock; a bug inside the fake fails the test."""
+    async with FakeMailchimp(now=clock) as fake:
+        yield fake
+        assert fake.internal_errors == []

@@ -3,7 +3,6 @@ real SDK against the loopback fake Mailchimp API."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -17,14 +16,7 @@ from tests.harness import ADMIN_ID, FakeClock, make_config, running_bot
 
 
 @pytest.fixture
-async def mailchimp(clock: FakeClock) -> AsyncIterator[FakeMailchimp]:
-    async with FakeMailchimp(now=clock) as fake:
-        yield fake
-        assert fake.internal_errors == []
-
-
-@pytest.fixture
-def email_config(tmp_path: Path, tg: FakeTelegram, mailchimp: FakeMailchimp,
+def email_config(tmp_path: Path, tg: FakeTelegram, mailchimp_api: FakeMailchimp,
                  feed_server: FeedServer) -> Config:
     feed_server.serve("/feed.xml", rss(rss_item(
         "e1", "Training for volunteers", link="https://linkedup.example/t/1",
@@ -34,12 +26,12 @@ def email_config(tmp_path: Path, tg: FakeTelegram, mailchimp: FakeMailchimp,
         tmp_path, tg.base_url, scheduler={"tick_seconds": 0.05},
         feed={"urls": [feed_server.url("/feed.xml")]},
         mailchimp={"api_key": API_KEY, "server": "us21", "list_id": LIST_ID,
-                   "base_url": mailchimp.base_url, "reply_to": "office@linkedup.example"},
+                   "base_url": mailchimp_api.base_url, "reply_to": "office@linkedup.example"},
     )
 
 
 async def test_send_needs_a_test_email_then_goes_on_both_channels_once(
-    tg: FakeTelegram, mailchimp: FakeMailchimp, email_config: Config, clock: FakeClock
+    tg: FakeTelegram, mailchimp_api: FakeMailchimp, email_config: Config, clock: FakeClock
 ) -> None:
     async with running_bot(email_config, clock):
         member = tg.user()
@@ -59,7 +51,7 @@ async def test_send_needs_a_test_email_then_goes_on_both_channels_once(
         await admin.press("Send a test to me")
         await admin.wait_for_text("test email of the same edition is on its way to "
                                   "office@linkedup.example")
-        [campaign] = mailchimp.campaigns.values()
+        [campaign] = mailchimp_api.campaigns.values()
         assert campaign.tests == [["office@linkedup.example"]]
         assert "Training for volunteers" in (campaign.html or "")
 

@@ -1,5 +1,5 @@
 """The bulletin's email edition: rendering, the Mailchimp campaign (create, test, send or
-schedule, never twice), and the report /stats reads back. The real SDK against the fake."""
+schedule, never twice), and the report /stats reads back. The real SDK against the mailchimp_api."""
 
 from __future__ import annotations
 
@@ -48,13 +48,6 @@ def bulletin(intro: str = "A busy month.<br>Thank you all.", *, number: int = 7)
 
 
 @pytest.fixture
-async def fake(clock: FakeClock) -> AsyncIterator[FakeMailchimp]:
-    async with FakeMailchimp(now=clock) as server:
-        yield server
-        assert server.internal_errors == []
-
-
-@pytest.fixture
 async def db(tmp_path: Path) -> AsyncIterator[Database]:
     database = await open_db(str(tmp_path / "linkedup.sqlite3"))
     yield database
@@ -62,13 +55,13 @@ async def db(tmp_path: Path) -> AsyncIterator[Database]:
 
 
 @pytest.fixture
-def campaigns(db: Database, fake: FakeMailchimp, clock: FakeClock) -> EmailCampaigns:
-    return EmailCampaigns(db, make_client(fake, timeout=0.5), NETWORK, LONDON, clock)
+def campaigns(db: Database, mailchimp_api: FakeMailchimp, clock: FakeClock) -> EmailCampaigns:
+    return EmailCampaigns(db, make_client(mailchimp_api, timeout=0.5), NETWORK, LONDON, clock)
 
 
-def the_campaign(fake: FakeMailchimp) -> FakeCampaign:
-    assert len(fake.campaigns) == 1, "one campaign per bulletin"
-    return next(iter(fake.campaigns.values()))
+def the_campaign(mailchimp_api: FakeMailchimp) -> FakeCampaign:
+    assert len(mailchimp_api.campaigns) == 1, "one campaign per bulletin"
+    return next(iter(mailchimp_api.campaigns.values()))
 
 
 # -- the email ---------------------------------------------------------------------------------
@@ -108,14 +101,14 @@ def test_schedule_times_round_up_to_the_quarter_hour() -> None:
 
 
 async def test_create_test_then_send_once(
-    campaigns: EmailCampaigns, fake: FakeMailchimp
+    campaigns: EmailCampaigns, mailchimp_api: FakeMailchimp
 ) -> None:
     edition = bulletin()
     record = await campaigns.send_test(edition, ["officer@linkedup.example"])
-    campaign = the_campaign(fake)
+    campaign = the_campaign(mailchimp_api)
     assert record.campaign_id == campaign.id and record.state == "draft"
     assert record.test_sent_at is not None
-    assert campaign.type == "regular" and campaign.recipients == {"list_id": fake.list_id}
+    assert campaign.type == "regular" and campaign.recipients == {"list_id": mailchimp_api.list_id}
     assert campaign.settings["subject_line"] == edition.title
     assert campaign.settings["reply_to"] == "office@linkedup.example"
     assert campaign.settings["title"].endswith("[linkedup bulletin #7]")
@@ -126,34 +119,35 @@ async def test_create_test_then_send_once(
     assert sent.state == "sent" and sent.sent_at is not None and campaign.sends == 1
     again = await campaigns.send(edition)  # idempotent per bulletin
     assert again.state == "sent" and campaign.sends == 1
-    assert len(fake.calls("POST", "/actions/send$")) == 1
+    assert len(mailchimp_api.calls("POST", "/actions/send$")) == 1
 
 
 async def test_a_send_needs_a_test_of_the_current_content(
-    campaigns: EmailCampaigns, fake: FakeMailchimp
+    campaigns: EmailCampaigns, mailchimp_api: FakeMailchimp
 ) -> None:
     with pytest.raises(CampaignError, match="test email first"):
         await campaigns.send(bulletin())
-    assert fake.campaigns == {}
+    assert mailchimp_api.campaigns == {}
     await campaigns.send_test(bulletin())
-    assert the_campaign(fake).tests == [["office@linkedup.example"]]  # the reply-to by default
+    # the reply-to by default
+    assert the_campaign(mailchimp_api).tests == [["office@linkedup.example"]]
     with pytest.raises(CampaignError, match="none was sent since the email last changed"):
         await campaigns.send(bulletin("An edited intro."))
-    campaign = the_campaign(fake)
+    campaign = the_campaign(mailchimp_api)
     assert campaign.sends == 0 and "An edited intro." in (campaign.html or "")
 
 
 async def test_followers_of_chosen_themes_are_a_tag_segment(
-    campaigns: EmailCampaigns, fake: FakeMailchimp
+    campaigns: EmailCampaigns, mailchimp_api: FakeMailchimp
 ) -> None:
-    fake.add_contact("a@x.example", "subscribed", tags=("theme:send",))
-    fake.add_contact("b@x.example", "subscribed", tags=("theme:youth",))
-    fake.add_contact("c@x.example", "subscribed")
+    mailchimp_api.add_contact("a@x.example", "subscribed", tags=("theme:send",))
+    mailchimp_api.add_contact("b@x.example", "subscribed", tags=("theme:youth",))
+    mailchimp_api.add_contact("c@x.example", "subscribed")
     await campaigns.send_test(bulletin(), themes=("send",))
-    campaign = the_campaign(fake)
+    campaign = the_campaign(mailchimp_api)
     assert campaign.recipients["segment_opts"] == {"match": "any", "conditions": [
         {"condition_type": "StaticSegment", "field": "static_segment", "op": "static_is",
-         "value": fake.tag_ids["theme:send"]}]}
+         "value": mailchimp_api.tag_ids["theme:send"]}]}
     await campaigns.send(bulletin())
     assert campaign.emails_sent == 1
     with pytest.raises(CampaignError, match="No email contact follows"):
@@ -161,12 +155,12 @@ async def test_followers_of_chosen_themes_are_a_tag_segment(
 
 
 async def test_scheduling_rounds_up_and_says_so(
-    campaigns: EmailCampaigns, fake: FakeMailchimp, clock: FakeClock
+    campaigns: EmailCampaigns, mailchimp_api: FakeMailchimp, clock: FakeClock
 ) -> None:
     await campaigns.send_test(bulletin())
     result = await campaigns.schedule(bulletin(), datetime(2026, 11, 2, 10, 7, tzinfo=LONDON))
     assert result.rounded and result.scheduled_for == datetime(2026, 11, 2, 10, 15, tzinfo=LONDON)
-    campaign = the_campaign(fake)
+    campaign = the_campaign(mailchimp_api)
     assert (campaign.status, campaign.send_time) == ("schedule", "2026-11-02T10:15:00+00:00")
     record = await campaigns.record(7)
     assert record is not None and record.state == "scheduled"
@@ -184,7 +178,7 @@ async def test_scheduling_rounds_up_and_says_so(
 
 
 async def test_mailchimp_itself_refuses_a_time_off_the_quarter_hour(
-    campaigns: EmailCampaigns, fake: FakeMailchimp
+    campaigns: EmailCampaigns, mailchimp_api: FakeMailchimp
 ) -> None:
     record = await campaigns.send_test(bulletin())
     assert record.campaign_id is not None
@@ -194,85 +188,88 @@ async def test_mailchimp_itself_refuses_a_time_off_the_quarter_hour(
 
 
 async def test_no_double_send_when_the_send_fails_after_taking_effect(
-    campaigns: EmailCampaigns, fake: FakeMailchimp
+    campaigns: EmailCampaigns, mailchimp_api: FakeMailchimp
 ) -> None:
     await campaigns.send_test(bulletin())
-    fake.fail_next(500, after_applying=True, match="/actions/send$")
+    mailchimp_api.fail_next(500, after_applying=True, match="/actions/send$")
     record = await campaigns.send(bulletin())  # the status was read back: it went
     assert record.state == "sent" and "500" in (record.last_error or "")
     await campaigns.send(bulletin())
-    assert the_campaign(fake).sends == 1 and len(fake.calls("POST", "/actions/send$")) == 1
+    assert the_campaign(mailchimp_api).sends == 1
+    assert len(mailchimp_api.calls("POST", "/actions/send$")) == 1
 
 
 async def test_no_double_send_when_the_send_times_out(
-    campaigns: EmailCampaigns, fake: FakeMailchimp
+    campaigns: EmailCampaigns, mailchimp_api: FakeMailchimp
 ) -> None:
     await campaigns.send_test(bulletin())
-    fake.delay_next(1.5, match="/actions/send$")
+    mailchimp_api.delay_next(1.5, match="/actions/send$")
     record = await campaigns.send(bulletin())
-    assert record.state == "sent" and the_campaign(fake).sends == 1
+    assert record.state == "sent" and the_campaign(mailchimp_api).sends == 1
 
 
 async def test_a_send_that_did_not_happen_can_be_retried(
-    campaigns: EmailCampaigns, fake: FakeMailchimp
+    campaigns: EmailCampaigns, mailchimp_api: FakeMailchimp
 ) -> None:
     await campaigns.send_test(bulletin())
-    fake.fail_next(503, match="/actions/send$")
+    mailchimp_api.fail_next(503, match="/actions/send$")
     with pytest.raises(MailchimpUnavailable):
         await campaigns.send(bulletin())
     record = await campaigns.record(7)
     assert record is not None and record.state == "draft"
     assert (await campaigns.send(bulletin())).state == "sent"
-    assert the_campaign(fake).sends == 1
+    assert the_campaign(mailchimp_api).sends == 1
 
 
 async def test_after_a_crash_mid_send_the_status_is_read_before_sending(
-    campaigns: EmailCampaigns, fake: FakeMailchimp, db: Database, clock: FakeClock
+    campaigns: EmailCampaigns, mailchimp_api: FakeMailchimp, db: Database, clock: FakeClock
 ) -> None:
     record = await campaigns.send_test(bulletin())
     assert record.campaign_id is not None
     await campaigns.client.send(record.campaign_id)  # went out, then the process died
     await repo.set_state(db, 7, "sending", clock())
     assert (await campaigns.send(bulletin())).state == "sent"
-    assert the_campaign(fake).sends == 1
+    assert the_campaign(mailchimp_api).sends == 1
 
 
 async def test_when_the_status_cannot_be_read_nothing_is_sent_again(
-    campaigns: EmailCampaigns, fake: FakeMailchimp, db: Database, clock: FakeClock
+    campaigns: EmailCampaigns, mailchimp_api: FakeMailchimp, db: Database, clock: FakeClock
 ) -> None:
     await campaigns.send_test(bulletin())
     await repo.set_state(db, 7, "sending", clock())
-    fake.fail_next(503, count=3, match="^GET /campaigns/")
+    mailchimp_api.fail_next(503, count=3, match="^GET /campaigns/")
     with pytest.raises(CampaignError, match="Nothing was sent again"):
         await campaigns.send(bulletin())
-    assert fake.calls("POST", "/actions/send$") == []
+    assert mailchimp_api.calls("POST", "/actions/send$") == []
     assert (await campaigns.send(bulletin())).state == "sent"  # settles as not sent, then sends
-    assert the_campaign(fake).sends == 1
+    assert the_campaign(mailchimp_api).sends == 1
 
 
 async def test_a_creation_that_failed_ambiguously_is_found_not_repeated(
-    campaigns: EmailCampaigns, fake: FakeMailchimp
+    campaigns: EmailCampaigns, mailchimp_api: FakeMailchimp
 ) -> None:
-    fake.fail_next(500, after_applying=True, match="^POST /campaigns$")
+    mailchimp_api.fail_next(500, after_applying=True, match="^POST /campaigns$")
     with pytest.raises(MailchimpUnavailable):
         await campaigns.prepare(bulletin())
     record = await campaigns.prepare(bulletin())
-    assert record.campaign_id == the_campaign(fake).id and record.state == "draft"
+    assert record.campaign_id == the_campaign(mailchimp_api).id and record.state == "draft"
 
 
 # -- the report --------------------------------------------------------------------------------
 
 
 async def test_report_and_clicks_become_figures_for_stats(
-    campaigns: EmailCampaigns, fake: FakeMailchimp, db: Database
+    campaigns: EmailCampaigns, mailchimp_api: FakeMailchimp, db: Database
 ) -> None:
     for n in range(10):
-        fake.add_contact(f"p{n}@x.example", "subscribed")
+        mailchimp_api.add_contact(f"p{n}@x.example", "subscribed")
     await campaigns.send_test(bulletin())
     assert await bulletin_stats(db, campaigns.client, 7) is None  # not sent yet
     await campaigns.send(bulletin())
-    fake.set_report(the_campaign(fake).id, unique_opens=3, opens_total=5, subscriber_clicks=2,
-                    clicks={"https://linkedup.example/news/fair": (1, 1), GUIDANCE: (4, 2)})
+    mailchimp_api.set_report(the_campaign(mailchimp_api).id, unique_opens=3, opens_total=5,
+                             subscriber_clicks=2,
+                             clicks={"https://linkedup.example/news/fair": (1, 1),
+                                     GUIDANCE: (4, 2)})
     stats = await bulletin_stats(db, campaigns.client, 7)
     assert stats is not None
     assert (stats.recipients, stats.clickers, stats.click_rate) == (10, 2, 0.2)
@@ -284,5 +281,5 @@ async def test_report_and_clicks_become_figures_for_stats(
         recipients=10, open_rate=0.3, click_rate=0.2,
         clicks_per_url={GUIDANCE: 2, "https://linkedup.example/news/fair": 1})
     assert await channel.figures(99) is None  # never emailed
-    fake.fail_next(503, count=3)
+    mailchimp_api.fail_next(503, count=3)
     assert await channel.figures(7) is None  # /stats carries on without the email line

@@ -7,10 +7,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
-
-import pytest
 
 from bot.config import Config
 from bot.runtime import close_services, open_services
@@ -27,28 +24,22 @@ ROOT = Path(__file__).resolve().parents[1]
 LEE = "lee@example.org"
 
 
-@pytest.fixture
-async def fake(clock: FakeClock) -> AsyncIterator[FakeMailchimp]:
-    async with FakeMailchimp(now=clock) as server:
-        yield server
-        assert server.internal_errors == []
-
-
-def with_mailchimp(tmp_path: Path, tg: FakeTelegram, fake: FakeMailchimp) -> Config:
+def with_mailchimp(tmp_path: Path, tg: FakeTelegram, mailchimp_api: FakeMailchimp) -> Config:
     return make_config(tmp_path, tg.base_url, scheduler={"tick_seconds": 0.05}, mailchimp={
-        "api_key": API_KEY, "server": "us21", "list_id": LIST_ID, "base_url": fake.base_url,
+        "api_key": API_KEY, "server": "us21", "list_id": LIST_ID,
+        "base_url": mailchimp_api.base_url,
         "reply_to": "office@linkedup.example"})
 
 
 async def test_joining_choosing_themes_and_forgetting_reach_the_audience(
-    tmp_path: Path, tg: FakeTelegram, fake: FakeMailchimp, clock: FakeClock
+    tmp_path: Path, tg: FakeTelegram, mailchimp_api: FakeMailchimp, clock: FakeClock
 ) -> None:
-    async with running_bot(with_mailchimp(tmp_path, tg, fake), clock):
+    async with running_bot(with_mailchimp(tmp_path, tg, mailchimp_api), clock):
         user = tg.user()
         await join(user, email=LEE)
 
         async def pending() -> bool:
-            contact = fake.contact(LEE)
+            contact = mailchimp_api.contact(LEE)
             return contact is not None and contact.status == "pending"
 
         await eventually(pending)
@@ -56,7 +47,7 @@ async def test_joining_choosing_themes_and_forgetting_reach_the_audience(
         await user.wait_for_message()
 
         async def tagged() -> bool:
-            contact = fake.contact(LEE)
+            contact = mailchimp_api.contact(LEE)
             return contact is not None and contact.tags == {"theme:safeguarding"}
 
         await eventually(tagged)
@@ -66,7 +57,7 @@ async def test_joining_choosing_themes_and_forgetting_reach_the_audience(
         await user.wait_for_text("everything about you has been erased")
 
         async def erased() -> bool:
-            return fake.contact(LEE) is None and LEE in fake.forgotten
+            return mailchimp_api.contact(LEE) is None and LEE in mailchimp_api.forgotten
 
         await eventually(erased)
 
@@ -84,15 +75,15 @@ async def test_without_a_mailchimp_section_the_bot_is_telegram_only(
 
 
 async def test_the_channel_is_built_from_the_config(
-    tmp_path: Path, tg: FakeTelegram, fake: FakeMailchimp
+    tmp_path: Path, tg: FakeTelegram, mailchimp_api: FakeMailchimp
 ) -> None:
-    services = await open_services(with_mailchimp(tmp_path, tg, fake), connect=False)
+    services = await open_services(with_mailchimp(tmp_path, tg, mailchimp_api), connect=False)
     try:
         assert services.mailchimp is not None
         assert services.mailchimp.audience in services.members.listeners
         assert services.mailchimp.audience.retry_due in services.due_work
         assert services.email_figures == services.mailchimp.figures
-        assert services.mailchimp.client.host == fake.base_url
+        assert services.mailchimp.client.host == mailchimp_api.base_url
     finally:
         await close_services(services)
 
@@ -110,7 +101,7 @@ async def linkedup(cwd: Path, *args: str, key: str = API_KEY) -> tuple[int, str,
 
 
 async def test_mailchimp_sync_from_the_command_line(
-    tmp_path: Path, fake: FakeMailchimp, clock: FakeClock
+    tmp_path: Path, mailchimp_api: FakeMailchimp, clock: FakeClock
 ) -> None:
     db = await Database.open(tmp_path / "linkedup.sqlite3")
     try:
@@ -120,17 +111,17 @@ async def test_mailchimp_sync_from_the_command_line(
         await register(directory, 3, None, name="No Email")
     finally:
         await db.close()
-    fake.add_contact("gone@example.org", "unsubscribed")
+    mailchimp_api.add_contact("gone@example.org", "unsubscribed")
     config = (tmp_path / "config.toml")
     config.write_text('[mailchimp]\nserver = "us21"\nlist_id = "a1b2c3d4e5"\n'
-                      f'base_url = "{fake.base_url}"\n', "utf-8")
+                      f'base_url = "{mailchimp_api.base_url}"\n', "utf-8")
 
     code, out, err = await linkedup(tmp_path, "mailchimp", "sync", "--config", "config.toml")
     assert code == 0, err
     assert "2 member(s) with an email address checked" in out
     assert "added, waiting for them to confirm: 1" in out
     assert "Max Roe (Sure Start North): left alone: unsubscribed through Mailchimp" in out
-    assert fake.contact(LEE) is not None
+    assert mailchimp_api.contact(LEE) is not None
 
     code, out, err = await linkedup(tmp_path, "mailchimp", "sync", "--config", "config.toml",
                                     key="0" * 32 + "-us21")
