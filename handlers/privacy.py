@@ -10,8 +10,6 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 from db import themes as themes_repo
 from handlers.context import BotApplication, BotContext
 from handlers.keyboards import inline
-from handlers.onboarding import ANSWERS
-from handlers.raise_issue import DRAFT as RAISE_DRAFT
 from handlers.replies import reply
 from handlers.texts import members as texts
 
@@ -53,8 +51,7 @@ async def forget_answer(update: Update, context: BotContext) -> None:
     if member is not None:
         await context.services.members.forget(member)
     if context.user_data is not None:
-        context.user_data.pop(ANSWERS, None)
-        context.user_data.pop(RAISE_DRAFT, None)
+        context.user_data.clear()  # half-finished answers of any conversation are theirs too
     await query.edit_message_text(texts.FORGOTTEN, reply_markup=None)
 
 
