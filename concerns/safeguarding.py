@@ -105,7 +105,9 @@ _YEARS_OLD = re.compile(rf"\b(?P<name>{_NAME})\s+(?i:is|was|turned)\s+\d{{1,2}}\
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _DIGIT_RUN = re.compile(r"(?<![\w+])\+?\(?\d[\d\s().-]{7,}\d(?![\w])")
-_POSTCODE = re.compile(r"\b[A-Z]{1,2}[0-9][A-Z0-9]?\s?[0-9][ABD-HJLNP-UW-Z]{2}\b")
+_POSTCODE = re.compile(
+    r"\b[A-Z]{1,2}[0-9][A-Z0-9]?\s?[0-9][ABD-HJLNP-UW-Z]{2}\b", re.IGNORECASE
+)
 _STREETS = (
     r"Road|Rd|Street|St|Avenue|Ave|Lane|Ln|Close|Drive|Way|Crescent|Grove|Place|Court|"
     r"Terrace|Gardens|Walk|Square|Mews|Row|Hill|Park|View|Rise|Parade|Green"

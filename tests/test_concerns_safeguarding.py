@@ -32,6 +32,7 @@ def kinds(text: str) -> list[tuple[Kind, str]]:
     ("Flat 4 above the shop", [(Kind.ADDRESS, "Flat 4")]),
     ("the family moved to CH41 6AB last month", [(Kind.POSTCODE, "CH41 6AB")]),
     ("postcode L18LX", [(Kind.POSTCODE, "L18LX")]),
+    ("they live in ch41 6ab now", [(Kind.POSTCODE, "ch41 6ab")]),
     ("call mum on 07700 900123", [(Kind.PHONE, "07700 900123")]),
     ("ring +44 7700 900123 after 5", [(Kind.PHONE, "+44 7700 900123")]),
     ("landline (0151) 666-1234", [(Kind.PHONE, "0151) 666-1234")]),
