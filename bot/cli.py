@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import click
+from telegram.error import InvalidToken, NetworkError
 
 from bot.cli_content import bulletin, feed
 from bot.cli_issues import report
@@ -46,7 +47,18 @@ def run(config_path: Path | None, webhook: bool) -> None:
         config = config.model_copy(
             update={"telegram": config.telegram.model_copy(update={"webhook_url": None})}
         )
-    asyncio.run(_run_until_signalled(config))
+    try:
+        asyncio.run(_run_until_signalled(config))
+    except InvalidToken:
+        raise click.ClickException(
+            "Telegram refused the bot token: check telegram.token or $LINKEDUP_TELEGRAM_TOKEN "
+            "against the one @BotFather gave you"
+        ) from None
+    except NetworkError as error:
+        raise click.ClickException(
+            f"cannot reach Telegram at {config.telegram.base_url} ({error.message}); check the "
+            "server's network, or telegram.base_url"
+        ) from None
 
 
 async def _run_until_signalled(config: Config) -> None:

@@ -31,7 +31,7 @@ def load(config_path: Path | None) -> Config:
 
 def with_services(config: Config, work: Callable[[Services], Awaitable[Result]]) -> Result:
     async def run() -> Result:
-        services = await open_services(config, connect=False)
+        services = await open_services(config)
         try:
             return await work(services)
         finally:

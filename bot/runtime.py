@@ -38,19 +38,23 @@ from members.directory import MemberDirectory
 log = logging.getLogger(__name__)
 
 
-async def open_services(
-    config: Config, clock: Clock = utcnow, *, connect: bool = True
-) -> Services:
-    """Everything the bot and the command line work with. ``connect=False`` (the command line)
-    makes no call to Telegram: messages it queues are sent by the running bot's engine."""
+async def open_services(config: Config, clock: Clock = utcnow) -> Services:
+    """Everything the bot and the command line work with. Nothing here calls Telegram: the
+    command line only queues, and :func:`serve` connects the engine's bot when it runs."""
     db = await Database.open(config.database.path)
+    try:
+        return await _assemble(config, db, clock)
+    except BaseException:
+        await db.close()  # aiosqlite's thread would otherwise keep the process alive
+        raise
+
+
+async def _assemble(config: Config, db: Database, clock: Clock) -> Services:
     await themes_repo.sync_from_config(
         db, [themes_repo.Theme(t.slug, t.title, t.description) for t in config.themes]
     )
     sender = Bot(config.token, base_url=config.telegram.base_url,
                  base_file_url=config.telegram.base_file_url or "https://api.telegram.org/file/bot")
-    if connect:
-        await sender.initialize()
     delivery = DeliveryEngine(db, TelegramTransport(sender), clock=clock,
                               progress_renderer=delivery_texts.progress)
     bulletins = BulletinService(db, delivery, clock, config.tz)
@@ -133,6 +137,7 @@ async def serve(
     """Run until ``stop`` is set; ``ready`` is set once updates are being received."""
     services = await open_services(config, clock)
     try:
+        await services.sender.initialize()
         async with running_application(services):
             if ready is not None:
                 ready.set()

@@ -31,7 +31,7 @@ def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> date
 async def seed(config: Config, clock: FakeClock, answers: dict[str, str],
                kind: str = NETWORK) -> Meeting:
     """A meeting as the officer would have made it, written through the meetings service."""
-    services = await open_services(config, clock, connect=False)
+    services = await open_services(config, clock)
     try:
         plan = plan_from_answers(kind, answers, await services.meetings.rules())
         return await services.meetings.create(plan)

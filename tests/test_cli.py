@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from tests.fakes.feed_site import FeedServer, rss, rss_item
+from tests.fakes.telegram_api import FakeTelegram
 from tests.harness import TOKEN
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -76,4 +77,15 @@ async def test_a_broken_feed_is_a_clear_error(tmp_path: Path, feed_server: FeedS
         f'[feed]\nurls = ["{feed_server.url("/feed.xml")}"]\n', "utf-8")
     code, out, err = await linkedup(tmp_path, "feed", "fetch", "--config", "config.toml")
     assert code == 1 and "nothing stored was lost" in out
+    assert "Traceback" not in err
+
+
+async def test_run_explains_a_refused_token_and_an_unreachable_telegram(tmp_path: Path) -> None:
+    async with FakeTelegram(token="42:the-only-token-this-fake-accepts") as tg:
+        (tmp_path / "config.toml").write_text(f'[telegram]\nbase_url = "{tg.base_url}"\n')
+        code, _, err = await linkedup(tmp_path, "run", "--config", "config.toml")
+    assert code == 1 and "Telegram refused the bot token" in err and "Traceback" not in err
+    (tmp_path / "config.toml").write_text('[telegram]\nbase_url = "http://127.0.0.1:9/bot"\n')
+    code, _, err = await linkedup(tmp_path, "run", "--config", "config.toml")
+    assert code == 1 and "cannot reach Telegram at http://127.0.0.1:9/bot" in err
     assert "Traceback" not in err

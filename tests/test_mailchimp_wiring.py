@@ -65,7 +65,7 @@ async def test_joining_choosing_themes_and_forgetting_reach_the_audience(
 async def test_without_a_mailchimp_section_the_bot_is_telegram_only(
     tmp_path: Path, tg: FakeTelegram
 ) -> None:
-    services = await open_services(make_config(tmp_path, tg.base_url), connect=False)
+    services = await open_services(make_config(tmp_path, tg.base_url))
     try:
         assert services.mailchimp is None and services.email_figures is None
         assert not any(isinstance(listener, AudienceSync)
@@ -77,7 +77,7 @@ async def test_without_a_mailchimp_section_the_bot_is_telegram_only(
 async def test_the_channel_is_built_from_the_config(
     tmp_path: Path, tg: FakeTelegram, mailchimp_api: FakeMailchimp
 ) -> None:
-    services = await open_services(with_mailchimp(tmp_path, tg, mailchimp_api), connect=False)
+    services = await open_services(with_mailchimp(tmp_path, tg, mailchimp_api))
     try:
         assert services.mailchimp is not None
         assert services.mailchimp.audience in services.members.listeners
