@@ -25,6 +25,7 @@ from handlers.access import admin_only
 from handlers.bulletin_member import send_latest
 from handlers.context import BotApplication, BotContext
 from handlers.keyboards import from_buttons, inline
+from handlers.leaving import leave_on_other_command
 from handlers.replies import reply
 from handlers.texts import bulletins as texts
 from handlers.texts import members as member_texts
@@ -275,7 +276,7 @@ def bulletin_conversation(admins: list[int]) -> ConversationHandler[BotContext]:
             INTRO: [MessageHandler(text, receive_intro)],
             SCHEDULE: [MessageHandler(text, receive_schedule)],
         },
-        fallbacks=[CommandHandler("cancel", leave)],
+        fallbacks=[CommandHandler("cancel", leave), leave_on_other_command()],
         allow_reentry=True,
         name="bulletin-draft",
         persistent=True,

@@ -25,6 +25,7 @@ from db.meetings import MeetingPlan
 from handlers.access import admin_only
 from handlers.context import BotApplication, BotContext
 from handlers.keyboards import inline
+from handlers.leaving import leave_on_other_command
 from handlers.replies import close_buttons, reply
 from handlers.texts import meetings as texts
 from meetings.schedule import (
@@ -298,7 +299,8 @@ def meeting_conversation() -> ConversationHandler[BotContext]:
                      CallbackQueryHandler(discard, pattern="^mtg:discard$")],
             CONFIRM_CANCEL: [CallbackQueryHandler(confirm_cancel, pattern="^mtg:kill:(yes|no)$")],
         },
-        fallbacks=[CommandHandler("cancel", stop), MessageHandler(text, use_buttons)],
+        fallbacks=[CommandHandler("cancel", stop), leave_on_other_command(),
+                   MessageHandler(text, use_buttons)],
         allow_reentry=True,
         name="meeting",
         persistent=True,

@@ -19,6 +19,7 @@ from db.meetings import Meeting
 from handlers.access import admin_only
 from handlers.context import BotApplication, BotContext
 from handlers.keyboards import inline
+from handlers.leaving import leave_on_other_command
 from handlers.replies import close_buttons, reply
 from handlers.texts import meetings as texts
 
@@ -120,7 +121,7 @@ def register(application: BotApplication) -> None:
             TEXT: [MessageHandler(filters.TEXT & ~filters.COMMAND, receive)],
             CONFIRM: [CallbackQueryHandler(confirm, pattern="^notes:(send|edit|stop)$")],
         },
-        fallbacks=[CommandHandler("cancel", stop)],
+        fallbacks=[CommandHandler("cancel", stop), leave_on_other_command()],
         allow_reentry=True,
         name="meeting_notes",
         persistent=True,

@@ -21,6 +21,7 @@ from telegram.ext import (
 from db.members import MemberDetails
 from handlers.context import BotContext
 from handlers.keyboards import inline
+from handlers.leaving import leave_on_other_command
 from handlers.replies import close_buttons, problem_text, reply
 from handlers.texts import members as texts
 from handlers.themes import send_theme_picker
@@ -174,6 +175,7 @@ def onboarding_conversation() -> ConversationHandler[BotContext]:
         },
         fallbacks=[
             CommandHandler("cancel", cancel),
+            leave_on_other_command(),
             MessageHandler(~filters.COMMAND & ~filters.TEXT, not_text),
         ],
         allow_reentry=True,

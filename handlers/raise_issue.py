@@ -28,6 +28,7 @@ from db.members import Member
 from handlers.context import BotApplication, BotContext
 from handlers.issue_queue import reply_in_parts
 from handlers.keyboards import inline
+from handlers.leaving import leave_on_other_command
 from handlers.replies import close_buttons, problem_text, reply
 from handlers.texts import concerns as texts
 from members.details import TextRule
@@ -363,6 +364,7 @@ def raise_conversation() -> ConversationHandler[BotContext]:
         },
         fallbacks=[
             CommandHandler("cancel", cancel),
+            leave_on_other_command(),
             button(cancel, "cancel"),
             MessageHandler(~filters.COMMAND & ~filters.TEXT, not_text),
         ],

@@ -3,6 +3,7 @@ and urgent updates, end to end over HTTP (feeds on loopback, the fake Bot API)."
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -150,8 +151,7 @@ async def test_a_scheduled_bulletin_goes_at_its_time(
     await admin.wait_for_text("Scheduled for Monday 02 November 2026, 11:30")
     before = len(member.messages)
     clock.advance(hours=2)  # 09:00 -> 11:00 UTC, still before 11:30 London (GMT)
-    await admin.send("/help")
-    await admin.wait_for_text("What you can do")
+    await asyncio.sleep(0.5)  # ten scheduler ticks
     assert len(member.messages) == before
     clock.advance(minutes=31)
     await member.wait_for_text("Linked-up bulletin, November 2026", timeout=10)
@@ -290,3 +290,24 @@ async def test_the_officer_edits_the_draft_intro_and_items(
     assert "New safeguarding procedures" not in preview.content
     await admin.press("Cancel this draft", message=summary.message_id)
     await admin.wait_for_text("The draft is cancelled")
+
+
+async def test_another_command_ends_a_half_finished_conversation(
+    tg: FakeTelegram, running: Config
+) -> None:
+    admin = tg.user(user_id=ADMIN_ID)
+    await admin.send("/bulletin")
+    await admin.wait_for_text("Draft:")
+    await admin.press("Intro")
+    await admin.wait_for_text("Send the introduction")
+    await admin.send("/broadcast")
+    await admin.wait_for_text("Send /broadcast again to go on")
+    await admin.send("/broadcast")
+    await admin.wait_for_text("Who should get it?")
+    await admin.press("Everyone")
+    await admin.wait_for_text("Now send the message")
+    await admin.send("Hall closed on Friday")
+    await admin.wait_for_text("No member would receive this yet")
+    await admin.send("/bulletin")
+    intro = await admin.wait_for_text("Intro:")
+    assert "Hall closed" not in intro.content  # the update's text never became the intro
