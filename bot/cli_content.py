@@ -17,7 +17,9 @@ from bot.cli_options import CONFIG_OPTION, load_or_exit
 from bot.config import Config
 from bot.runtime import close_services, open_services
 from bot.services import Services
+from bulletins.drafts import DraftError
 from bulletins.sanitise import html_to_plain
+from bulletins.service import SendRefused
 from db import members as members_repo
 from handlers.texts import bulletins as texts
 
@@ -109,7 +111,10 @@ def bulletin_send(config_path: Path | None, yes: bool) -> None:
         click.confirm(f"Send the draft to {members} members?", abort=True)
 
     async def send(services: Services) -> int:
-        return await services.bulletins.send_now(await services.bulletins.open_draft(), None)
+        try:
+            return await services.bulletins.send_now(await services.bulletins.open_draft(), None)
+        except (DraftError, SendRefused) as error:
+            raise click.ClickException(str(error)) from None
 
     campaign = with_services(config, send)
     click.echo(f"Queued for {members} members (delivery {campaign}); the running bot sends it. "

@@ -45,17 +45,25 @@ async def open_draft(db: Database, now: datetime, tz: ZoneInfo) -> EditableDraft
     record = await bulletins_repo.current_draft(db)
     if record is None:
         last = await bulletins_repo.last_sent(db)
-        since = last.sent_at or last.created_at if last else now - FIRST_PERIOD
-        articles = await articles_repo.list_published_since(db, since)
+        # From where the last one started, less what it carried: an article published (or
+        # fetched) after that draft was last opened but before it went out is not lost.
+        since = last.period_start if last else now - FIRST_PERIOD
         bulletin_id = await bulletins_repo.create(
-            db, bulletin_title(now, tz), since, [a.id for a in articles], now
+            db, bulletin_title(now, tz), since, await _unsent_articles(db, since), now
+        )
+    elif record.status == "draft":
+        bulletin_id = record.id
+        await bulletins_repo.add_items(
+            db, bulletin_id, await _unsent_articles(db, record.period_start)
         )
     else:
-        bulletin_id = record.id
-        known = set(await bulletins_repo.item_ids(db, bulletin_id))
-        fresh = await articles_repo.list_published_since(db, record.period_start)
-        await bulletins_repo.add_items(db, bulletin_id, [a.id for a in fresh if a.id not in known])
+        bulletin_id = record.id  # scheduled: its content is fixed until it goes or is cancelled
     return await load_editable(db, bulletin_id)
+
+
+async def _unsent_articles(db: Database, since: datetime) -> list[int]:
+    sent = await bulletins_repo.article_ids_sent(db)
+    return [a.id for a in await articles_repo.list_published_since(db, since) if a.id not in sent]
 
 
 async def load_editable(db: Database, bulletin_id: int) -> EditableDraft:
@@ -152,7 +160,8 @@ async def move_item(
 async def schedule(
     db: Database, draft: EditableDraft, when: datetime, now: datetime
 ) -> EditableDraft:
-    _require_editable(draft)
+    _require_unsent(draft)
+    require_content(draft)
     if when <= now:
         raise DraftError("That time has already passed. Choose a time in the future.")
     await bulletins_repo.set_status(db, draft.record.id, "scheduled", scheduled_for=when)
@@ -160,10 +169,24 @@ async def schedule(
 
 
 async def cancel(db: Database, draft: EditableDraft) -> None:
-    _require_editable(draft)
+    _require_unsent(draft)
     await bulletins_repo.set_status(db, draft.record.id, "cancelled")
 
 
 def _require_editable(draft: EditableDraft) -> None:
+    if draft.record.status == "scheduled":
+        raise DraftError("This bulletin is scheduled, so its content is fixed. To change it, "
+                         "cancel this draft and open a new one with /bulletin.")
+    _require_unsent(draft)
+
+
+def _require_unsent(draft: EditableDraft) -> None:
     if draft.record.status not in ("draft", "scheduled"):
         raise DraftError("This bulletin has already been sent; open a new draft with /bulletin.")
+
+
+def require_content(draft: EditableDraft) -> None:
+    """An empty bulletin is never sent (a second "send" must not mail everyone nothing)."""
+    if not reading_order(draft.bulletin):
+        raise DraftError("This bulletin has no articles yet, so there is nothing to send. "
+                         "Use /fetch to read the website's feed.")

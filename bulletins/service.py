@@ -75,6 +75,7 @@ class BulletinService:
     async def send_now(self, draft: EditableDraft, report_chat_id: int | None) -> int:
         """Email first: if Mailchimp refuses (no test yet, a bad key), nothing has gone out and
         the officer can fix it and press Send again; a second press never sends twice."""
+        drafts.require_content(draft)
         await self._send_email(draft)
         return await self._deliver(draft.record, report_chat_id)
 
@@ -87,6 +88,16 @@ class BulletinService:
             except (CampaignError, MailchimpError) as error:
                 raise SendRefused(str(error)) from error
         return await drafts.schedule(self.db, draft, when, self.clock()), when
+
+    async def cancel(self, draft: EditableDraft) -> None:
+        """Cancel on both channels: a scheduled email campaign is unscheduled first."""
+        email = await self.email.record(draft.record.id) if self.email else None
+        if self.email is not None and email is not None and email.state == "scheduled":
+            try:
+                await self.email.unschedule(draft.record.id)
+            except (CampaignError, MailchimpError) as error:
+                raise SendRefused(str(error)) from error
+        await drafts.cancel(self.db, draft)
 
     async def _send_email(self, draft: EditableDraft) -> None:
         if self.email is None:

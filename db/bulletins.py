@@ -197,3 +197,12 @@ async def readers_of(db: Database, bulletin_id: int) -> int:
         "SELECT COUNT(DISTINCT COALESCE(member_id, -id)) FROM article_reads WHERE bulletin_id = ?",
         (bulletin_id,),
     ))
+
+
+async def article_ids_sent(db: Database) -> set[int]:
+    """Articles already carried by a bulletin that went out, so no article goes twice."""
+    rows = await db.fetch_all(
+        "SELECT i.article_id FROM bulletin_items i JOIN bulletins b ON b.id = i.bulletin_id"
+        " WHERE b.status IN ('sending', 'sent') AND i.dropped = 0"
+    )
+    return {row[0] for row in rows}

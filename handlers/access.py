@@ -27,6 +27,11 @@ def admin_only(command: str) -> Callable[[Handler[Result]], Handler[Result | Non
     def decorate(handler: Handler[Result]) -> Handler[Result | None]:
         @functools.wraps(handler)
         async def guarded(update: Update, context: BotContext) -> Result | None:
+            chat = update.effective_chat
+            if chat is not None and chat.type != "private":
+                # Members' personal data must never be posted into a group by mistake.
+                await reply(update, texts.PRIVATE_ONLY.format(command=command))
+                return None
             if is_admin(update, context):
                 return await handler(update, context)
             user = update.effective_user

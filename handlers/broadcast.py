@@ -26,7 +26,7 @@ from db import themes as themes_repo
 from handlers.access import admin_only
 from handlers.context import BotApplication, BotContext
 from handlers.keyboards import from_buttons, inline
-from handlers.leaving import leave_on_other_command
+from handlers.leaving import TYPED_TEXT, leave_on_other_command
 from handlers.replies import close_buttons, reply
 from handlers.texts import broadcasts as texts
 
@@ -143,7 +143,7 @@ def register(application: BotApplication) -> None:
             AUDIENCE: [
                 CallbackQueryHandler(audience_button, pattern=r"^bc:(t:.+|everyone|next)$")
             ],
-            TEXT: [MessageHandler(filters.TEXT & ~filters.COMMAND, receive_text)],
+            TEXT: [MessageHandler(TYPED_TEXT, receive_text)],
             PREVIEW: [CallbackQueryHandler(preview_button, pattern="^bc:(send|edit|cancel)$")],
         },
         fallbacks=[CommandHandler("cancel", leave), leave_on_other_command()],

@@ -16,8 +16,15 @@ from telegram.ext import (
     filters,
 )
 
-from bulletins.drafts import DraftError, EditableDraft, cancel, drop_item, move_item, set_intro
-from bulletins.sanitise import html_to_plain, plain_to_html
+from bulletins.drafts import (
+    DraftError,
+    EditableDraft,
+    drop_item,
+    move_item,
+    reading_order,
+    set_intro,
+)
+from bulletins.sanitise import html_to_plain, plain_to_html, sanitise_html
 from bulletins.service import SendRefused
 from db import members as members_repo
 from delivery.engine import Recipient
@@ -25,13 +32,14 @@ from handlers.access import admin_only
 from handlers.bulletin_member import send_latest
 from handlers.context import BotApplication, BotContext
 from handlers.keyboards import from_buttons, inline
-from handlers.leaving import leave_on_other_command
+from handlers.leaving import TYPED_TEXT, leave_on_other_command
 from handlers.replies import reply
 from handlers.texts import bulletins as texts
 from handlers.texts import members as member_texts
 
 MENU, INTRO, SCHEDULE = range(3)
 INTRO_LIMIT = 1500
+MAX_EDITABLE_ITEMS = 32  # three buttons each, under Telegram's 100 buttons per message
 
 
 def _status(draft: EditableDraft, context: BotContext) -> str:
@@ -71,8 +79,9 @@ def _items_markup(draft: EditableDraft) -> InlineKeyboardMarkup:
                 InlineKeyboardButton(f"↓ {number}", callback_data=f"bl:down:{aid}"),
                 InlineKeyboardButton(f"✕ {number}", callback_data=f"bl:drop:{aid}"),
             ])
+    rows = rows[:MAX_EDITABLE_ITEMS]
     rows.append([InlineKeyboardButton(texts.BUTTON_BACK, callback_data="bl:menu")])
-    return InlineKeyboardMarkup(rows[-95:])
+    return InlineKeyboardMarkup(rows)
 
 
 @admin_only("bulletin")
@@ -162,11 +171,13 @@ async def _edit_item(update: Update, context: BotContext, draft: EditableDraft,
                      action: str) -> int:
     verb, article_id = action.split(":")
     db = context.services.db
+    before = reading_order(draft.bulletin)
     if verb == "drop":
         draft = await drop_item(db, draft, int(article_id))
     else:
         draft = await move_item(db, draft, int(article_id), -1 if verb == "up" else 1)
-    await _show(update, context, draft, _items_markup(draft))
+    if reading_order(draft.bulletin) != before:  # ↑ on the first item changes nothing
+        await _show(update, context, draft, _items_markup(draft))
     return MENU
 
 
@@ -198,7 +209,11 @@ async def _ask_schedule(update: Update, context: BotContext, draft: EditableDraf
 
 async def _cancel_draft(update: Update, context: BotContext, draft: EditableDraft,
                         action: str) -> int:
-    await cancel(context.services.db, draft)
+    try:
+        await context.services.bulletins.cancel(draft)
+    except SendRefused as error:
+        await reply(update, html.escape(str(error)))
+        return MENU
     query = update.callback_query
     assert query is not None
     await query.edit_message_text(texts.DRAFT_CANCELLED, reply_markup=None)
@@ -225,7 +240,7 @@ async def receive_intro(update: Update, context: BotContext) -> int:
         await reply(update, texts.INTRO_TOO_LONG.format(length=len(text), limit=INTRO_LIMIT))
         return INTRO
     draft = await set_intro(context.services.db, await _current(context),
-                            "" if text == "-" else plain_to_html(text))
+                            "" if text == "-" else sanitise_html(plain_to_html(text)))
     await reply(update, _summary(draft, context), _menu_markup())
     return MENU
 
@@ -267,7 +282,7 @@ async def leave(update: Update, context: BotContext) -> int:
 
 
 def bulletin_conversation(admins: list[int]) -> ConversationHandler[BotContext]:
-    text = filters.TEXT & ~filters.COMMAND
+    text = TYPED_TEXT
     officers = filters.ChatType.PRIVATE & filters.User(user_id=admins)
     return ConversationHandler(
         entry_points=[CommandHandler("bulletin", open_draft, filters=officers)],

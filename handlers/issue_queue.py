@@ -33,7 +33,7 @@ from db.concerns import Actor, Issue
 from handlers.access import admin_only
 from handlers.context import BotApplication, BotContext
 from handlers.keyboards import inline
-from handlers.leaving import leave_on_other_command
+from handlers.leaving import TYPED_TEXT, leave_on_other_command
 from handlers.replies import close_buttons, problem_text, reply
 from handlers.texts import concerns as texts
 
@@ -274,7 +274,7 @@ def words_conversation() -> ConversationHandler[BotContext]:
             CallbackQueryHandler(ask_words_button, pattern=r"^iq:(dec|ref):\d+$"),
             CommandHandler("respond", respond_command, filters=filters.ChatType.PRIVATE),
         ],
-        states={WAIT_TEXT: [MessageHandler(filters.TEXT & ~filters.COMMAND, words_received)]},
+        states={WAIT_TEXT: [MessageHandler(TYPED_TEXT, words_received)]},
         fallbacks=[CommandHandler("cancel", cancel_words), leave_on_other_command()],
         allow_reentry=True,
         name="issue_officer_words",

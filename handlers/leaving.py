@@ -28,3 +28,7 @@ async def _leave_for_other_command(update: Update, context: BotContext) -> int:
 def leave_on_other_command() -> MessageHandler[BotContext, object]:
     """A fallback for every conversation; put it after the conversation's own /cancel."""
     return MessageHandler(filters.COMMAND, _leave_for_other_command)
+
+
+TYPED_TEXT = filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND
+"""A new text message: edits of earlier answers are not answers to the current question."""

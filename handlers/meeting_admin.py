@@ -25,7 +25,7 @@ from db.meetings import MeetingPlan
 from handlers.access import admin_only
 from handlers.context import BotApplication, BotContext
 from handlers.keyboards import inline
-from handlers.leaving import leave_on_other_command
+from handlers.leaving import TYPED_TEXT, leave_on_other_command
 from handlers.replies import close_buttons, reply
 from handlers.texts import meetings as texts
 from meetings.schedule import (
@@ -284,7 +284,7 @@ async def use_buttons(update: Update, context: BotContext) -> None:
 
 
 def meeting_conversation() -> ConversationHandler[BotContext]:
-    text = filters.TEXT & ~filters.COMMAND
+    text = TYPED_TEXT
     return ConversationHandler(
         entry_points=[CommandHandler("meeting", start, filters=filters.ChatType.PRIVATE)],
         states={

@@ -19,7 +19,7 @@ from db.meetings import Meeting
 from handlers.access import admin_only
 from handlers.context import BotApplication, BotContext
 from handlers.keyboards import inline
-from handlers.leaving import leave_on_other_command
+from handlers.leaving import TYPED_TEXT, leave_on_other_command
 from handlers.replies import close_buttons, reply
 from handlers.texts import meetings as texts
 
@@ -118,7 +118,7 @@ def register(application: BotApplication) -> None:
         entry_points=[CommandHandler("notes", start, filters=filters.ChatType.PRIVATE)],
         states={
             PICK: [CallbackQueryHandler(pick, pattern=r"^notes:m:\d+$")],
-            TEXT: [MessageHandler(filters.TEXT & ~filters.COMMAND, receive)],
+            TEXT: [MessageHandler(TYPED_TEXT, receive)],
             CONFIRM: [CallbackQueryHandler(confirm, pattern="^notes:(send|edit|stop)$")],
         },
         fallbacks=[CommandHandler("cancel", stop), leave_on_other_command()],

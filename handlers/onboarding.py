@@ -21,7 +21,7 @@ from telegram.ext import (
 from db.members import MemberDetails
 from handlers.context import BotContext
 from handlers.keyboards import inline
-from handlers.leaving import leave_on_other_command
+from handlers.leaving import TYPED_TEXT, leave_on_other_command
 from handlers.replies import close_buttons, problem_text, reply
 from handlers.texts import members as texts
 from handlers.themes import send_theme_picker
@@ -152,7 +152,7 @@ async def not_text(update: Update, context: BotContext) -> None:
 
 
 def onboarding_conversation() -> ConversationHandler[BotContext]:
-    text = filters.TEXT & ~filters.COMMAND
+    text = TYPED_TEXT
     return ConversationHandler(
         entry_points=[CommandHandler("start", start, filters=filters.ChatType.PRIVATE)],
         states={

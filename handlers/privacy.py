@@ -33,6 +33,8 @@ async def forget(update: Update, context: BotContext) -> None:
     assert update.effective_user is not None
     member = await context.services.members.find(update.effective_user.id)
     if member is None:
+        if context.user_data is not None:
+            context.user_data.clear()  # answers of a /start that was never finished
         await reply(update, texts.MYDATA_NOTHING)
         return
     await reply(update, texts.forget_confirm(member), inline([[

@@ -28,7 +28,7 @@ from db.members import Member
 from handlers.context import BotApplication, BotContext
 from handlers.issue_queue import reply_in_parts
 from handlers.keyboards import inline
-from handlers.leaving import leave_on_other_command
+from handlers.leaving import TYPED_TEXT, leave_on_other_command
 from handlers.replies import close_buttons, problem_text, reply
 from handlers.texts import concerns as texts
 from members.details import TextRule
@@ -340,7 +340,7 @@ async def not_text(update: Update, context: BotContext) -> None:
 
 
 def raise_conversation() -> ConversationHandler[BotContext]:
-    text = filters.TEXT & ~filters.COMMAND
+    text = TYPED_TEXT
 
     def button(callback: Step,
                pattern: str) -> CallbackQueryHandler[BotContext, object]:

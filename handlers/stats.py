@@ -21,7 +21,8 @@ async def stats_command(update: Update, context: BotContext) -> None:
     if not stats:
         await reply(update, texts.NO_STATS)
         return
-    await reply(update, "\n\n".join(texts.bulletin_stats(s) for s in stats[:3]))
+    for bulletin in stats[:3]:  # one message each keeps every one under Telegram's limit
+        await reply(update, texts.bulletin_stats(bulletin))
     await update.effective_chat.send_photo(
         InputFile(stats_chart(stats), filename="linkedup-stats.png"),
         caption=texts.CHART_CAPTION.format(count=len(stats)),

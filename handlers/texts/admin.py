@@ -9,6 +9,7 @@ from members.reports import MembershipCounts
 NOT_ADMIN = (
     "Sorry, /{command} is for the network officer. Send /help to see what you can do."
 )
+PRIVATE_ONLY = "/{command} works only in a private chat with me: its answers hold personal data."
 MEMBERS_EXPORT_CAPTION = (
     "Members export ({count} members). This file holds personal data: keep it safe."
 )

@@ -129,7 +129,8 @@ def draft_summary(title: str, status: str, intro: str, sections: list[tuple[str,
         lines.append(f"\n{section_heading(theme)}")
         for item_title in items[: DRAFT_MAX_LISTED - number]:
             number += 1
-            lines.append(f"\n{number}. {escape(item_title)}")
+            short = item_title if len(item_title) <= 80 else item_title[:79] + "…"
+            lines.append(f"\n{number}. {escape(short)}")
     if count > number:
         lines.append(DRAFT_MORE.format(count=count - number))
     return "".join(lines)

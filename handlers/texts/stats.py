@@ -22,10 +22,14 @@ def _email(stats: BulletinStats) -> str:
     )
 
 
+def _short(title: str, width: int = 70) -> str:
+    return title if len(title) <= width else title[: width - 1] + "…"
+
+
 def _top(stats: BulletinStats) -> str:
     lines = []
     for theme, articles in stats.top_by_theme:
-        reads = ", ".join(f"{escape(a.title)} ({a.readers})" for a in articles)
+        reads = ", ".join(f"{escape(_short(a.title))} ({a.readers})" for a in articles)
         lines.append(f"• {escape(theme)}: {reads}")
     return "\n".join(lines) or "No reads yet."
 
