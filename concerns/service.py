@@ -48,7 +48,7 @@ class ConcernService:
         self.raising = Raising(db, notifier, clock, tz, self.boards)
         self.queue = IssueQueue(db, notifier, calendar, clock, tz, self.boards)
         self.timers = IssueTimers(db, self.queue, notifier, tz, settings.overdue_weeks,
-                                  settings.follow_up_weeks)
+                                  settings.follow_up_weeks, calendar)
         self.retention = IssueRetention(db, settings.retention_months)
 
     def attach(self, members: MemberDirectory) -> None:

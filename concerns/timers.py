@@ -12,11 +12,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from concerns.calendar import BoardCalendar
 from concerns.notify import Notifier
 from concerns.queue import IssueQueue
 from db import concerns as repo
 from db import themes as themes_repo
-from db.concerns import Issue
+from db.concerns import BoardReportRecord, Issue
 from db.database import Database
 from db.timeutil import to_db
 from delivery.messages import Button, OutgoingMessage
@@ -31,12 +32,21 @@ class IssueTimers:
     tz: ZoneInfo
     overdue_weeks: int
     follow_up_weeks: int
+    calendar: BoardCalendar
+
+    async def _still_planned(self, report: BoardReportRecord) -> bool:
+        """A pack counts only if its meeting still happens then (not moved, not cancelled)."""
+        meeting = await self.calendar.next_meeting(
+            report.board, report.meeting_at - timedelta(seconds=1))
+        return meeting is not None and meeting.starts_at == report.meeting_at
 
     async def settle_reports(self, now: datetime) -> None:
         """Once a board has met, the issues in its pack are 'reported' as of the meeting."""
         for report in await repo.unsettled_reports(self.db, now):
-            for issue in await repo.report_issues(self.db, report.id):
-                await self.queue.mark_reported(issue, report.meeting_at)
+            if await self._still_planned(report):
+                for issue in await repo.report_issues(self.db, report.id):
+                    await self.queue.mark_reported(issue, report.meeting_at)
+            # else its issues stay accepted and go into the pack for the meeting that happens
             await repo.settle_report(self.db, report.id, now)
 
     async def flag_overdue(self, now: datetime) -> None:

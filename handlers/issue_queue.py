@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from html import escape
 
-from telegram import InlineKeyboardMarkup, InputFile, Update
+from telegram import InputFile, Update
 from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
@@ -34,34 +34,13 @@ from handlers.access import admin_only
 from handlers.context import BotApplication, BotContext
 from handlers.keyboards import inline
 from handlers.leaving import TYPED_TEXT, leave_on_other_command
-from handlers.replies import close_buttons, problem_text, reply
+from handlers.replies import close_buttons, problem_text, reply, reply_in_parts
 from handlers.texts import concerns as texts
 
 WAIT_TEXT = 0
 PENDING = "issue_step"
-TELEGRAM_SAFE = 3800
 MAX_ISSUE_BUTTONS = 90
 Rows = list[list[tuple[str, str]]]
-
-
-def _chunks(text: str, limit: int = TELEGRAM_SAFE) -> list[str]:
-    """Split at line ends so a long list becomes several messages, never a cut tag."""
-    chunks, current = [], ""
-    for line in text.split("\n"):
-        if current and len(current) + len(line) + 1 > limit:
-            chunks.append(current)
-            current = ""
-        current = f"{current}\n{line}" if current else line
-    return [*chunks, current]
-
-
-async def reply_in_parts(update: Update, html: str, markup: InlineKeyboardMarkup | None = None,
-                         ) -> None:
-    """A list that may outgrow one Telegram message; the buttons go under the last part."""
-    chunks = _chunks(html)
-    for chunk in chunks[:-1]:
-        await reply(update, chunk)
-    await reply(update, chunks[-1], markup)
 
 
 def _officer_id(update: Update) -> int:
@@ -119,7 +98,7 @@ async def open_card(update: Update, context: BotContext) -> None:
     history = await services.concerns.queue.history(issue)
     card = texts.issue_card(summary, titles.get(issue.theme_slug, issue.theme_slug), history,
                             services.config.tz)
-    await reply(update, _chunks(card)[0], inline(_card_buttons(issue, services.concerns.boards)))
+    await reply_in_parts(update, card, inline(_card_buttons(issue, services.concerns.boards)))
 
 
 @admin_only("queue")

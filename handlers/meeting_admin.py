@@ -170,6 +170,8 @@ async def answer_button(update: Update, context: BotContext) -> int:
     if action == "skip":
         return await _store(update, context, "")
     choices = _choices(field, await context.services.meetings.rules())
+    if not index or int(index[0]) >= len(choices):  # the list changed since it was shown
+        return await _ask_next(update, context)
     return await _store(update, context, choices[int(index[0])][1])
 
 
@@ -253,7 +255,9 @@ async def discard(update: Update, context: BotContext) -> int:
 async def ask_cancel(update: Update, context: BotContext) -> int:
     service = context.services.meetings
     meeting = await service.get(_draft(context)["id"])
-    assert meeting is not None
+    if meeting is None:  # a stale button from another meeting's review
+        await close_buttons(update, texts.MEETING_NOT_FOUND)
+        return REVIEW
     count = len(await service.affected(meeting))
     await close_buttons(update)
     await reply(update, texts.confirm_cancel(meeting, count, service.tz), inline([[

@@ -69,8 +69,9 @@ async def pick(update: Update, context: BotContext) -> int:
 async def receive(update: Update, context: BotContext) -> int:
     assert update.message is not None and update.message.text is not None
     notes = update.message.text.strip()
-    if len(notes) > NOTES_LIMIT:
-        await reply(update, texts.NOTES_TOO_LONG.format(length=len(notes), limit=NOTES_LIMIT))
+    length = len(notes.encode("utf-16-le")) // 2  # as Telegram counts: emoji count twice
+    if length > NOTES_LIMIT:
+        await reply(update, texts.NOTES_TOO_LONG.format(length=length, limit=NOTES_LIMIT))
         return TEXT
     meeting = await _meeting(context)
     assert meeting is not None

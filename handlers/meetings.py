@@ -11,7 +11,7 @@ from db.meetings import Meeting
 from handlers.access import admin_only
 from handlers.context import BotApplication, BotContext
 from handlers.keyboards import from_buttons, inline
-from handlers.replies import reply
+from handlers.replies import reply, reply_in_parts
 from handlers.texts import meetings as texts
 from meetings.calendar import filename
 from meetings.messages import CALENDAR_PREFIX, RSVP_PREFIX, buttons
@@ -95,8 +95,8 @@ async def attendees(update: Update, context: BotContext) -> None:
         return
     for meeting in meetings:
         groups = await service.attendance(meeting)
-        await reply(update, texts.attendance(meeting, service.tz, groups),
-                    inline([[(texts.BUTTON_CSV, f"att:{meeting.id}")]]))
+        await reply_in_parts(update, texts.attendance(meeting, service.tz, groups),
+                             inline([[(texts.BUTTON_CSV, f"att:{meeting.id}")]]))
 
 
 @admin_only("attendees")

@@ -26,10 +26,9 @@ from db import themes as themes_repo
 from db.concerns import Figures
 from db.members import Member
 from handlers.context import BotApplication, BotContext
-from handlers.issue_queue import reply_in_parts
 from handlers.keyboards import inline
 from handlers.leaving import TYPED_TEXT, leave_on_other_command
-from handlers.replies import close_buttons, problem_text, reply
+from handlers.replies import close_buttons, problem_text, reply, reply_in_parts
 from handlers.texts import concerns as texts
 from members.details import TextRule
 

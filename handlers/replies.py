@@ -10,6 +10,9 @@ from telegram import InlineKeyboardMarkup, Message, Update
 from handlers.texts import members as texts
 from members.details import Problem, TooShort
 
+SAFE_LENGTH = 3800
+"""Below Telegram's 4096 characters, with room for HTML that does not count but may be close."""
+
 
 async def reply(update: Update, html: str, markup: InlineKeyboardMarkup | None = None) -> Message:
     """Answer in the chat the update came from, whether it was a message or a button press."""
@@ -28,6 +31,26 @@ async def close_buttons(update: Update, html: str | None = None) -> None:
         await query.edit_message_reply_markup(None)
     else:
         await query.edit_message_text(html, reply_markup=None)
+
+
+def split_for_telegram(text: str, limit: int = SAFE_LENGTH) -> list[str]:
+    """Split at line ends so a long list becomes several messages, never a cut tag."""
+    chunks, current = [], ""
+    for line in text.split("\n"):
+        if current and len(current) + len(line) + 1 > limit:
+            chunks.append(current)
+            current = ""
+        current = f"{current}\n{line}" if current else line
+    return [*chunks, current]
+
+
+async def reply_in_parts(update: Update, html: str, markup: InlineKeyboardMarkup | None = None,
+                         ) -> None:
+    """A list that may outgrow one Telegram message; the buttons go under the last part."""
+    chunks = split_for_telegram(html)
+    for chunk in chunks[:-1]:
+        await reply(update, chunk)
+    await reply(update, chunks[-1], markup)
 
 
 def problem_text(problem: Problem) -> str:

@@ -32,6 +32,7 @@ from meetings.reminders import Reminders, anchor_of, reminder_key
 from meetings.rsvp import KIND, Rsvps
 from meetings.schedule import PlanRules
 from members.directory import MemberDirectory
+from members.reports import spreadsheet_safe
 
 TOLD_OF_CHANGES = [GOING, MAYBE, WAITING]
 RECENT = timedelta(days=30)
@@ -157,8 +158,9 @@ class MeetingService:
         writer.writerow(texts.CSV_HEADER)
         day = meeting.starts_at.astimezone(self.tz).strftime("%Y-%m-%d %H:%M")
         for p in people:
-            writer.writerow([meeting.title, day, texts.ANSWER_LABELS[p.answer], p.organisation,
-                             p.contact_name, p.role,
+            writer.writerow([spreadsheet_safe(meeting.title), day, texts.ANSWER_LABELS[p.answer],
+                             spreadsheet_safe(p.organisation), spreadsheet_safe(p.contact_name),
+                             spreadsheet_safe(p.role),
                              p.answered_at.astimezone(self.tz).strftime("%Y-%m-%d %H:%M")])
         return ("\ufeff" + out.getvalue()).encode("utf-8"), len(people)
 

@@ -274,7 +274,7 @@ async def test_the_officer_edits_the_draft_intro_and_items(
     await admin.wait_for_text("Send the introduction")
     await admin.send("x" * 1600)
     await admin.wait_for_text("can be up to 1500")
-    await admin.send("Hello <everyone> & welcome")
+    await admin.send("Hello <everyone> & welcome\nto the December edition")
     summary = await admin.wait_for_text("Intro: Hello <everyone> & welcome")
     assert "3 articles" in summary.content
     await admin.press("Drop or move items")
@@ -286,7 +286,7 @@ async def test_the_officer_edits_the_draft_intro_and_items(
     await admin.wait_for_message()
     await admin.press("Preview")
     preview = await admin.wait_for_text("Linked-up bulletin")
-    assert "Hello <everyone> & welcome" in preview.content
+    assert "Hello <everyone> & welcome\nto the December edition" in preview.content
     assert "New safeguarding procedures" not in preview.content
     await admin.press("Cancel this draft", message=summary.message_id)
     await admin.wait_for_text("The draft is cancelled")

@@ -14,6 +14,7 @@ from docx import Document
 
 from bot.cli import main
 from bot.config import Config
+from db import meetings as meetings_repo
 from tests.concerns_flows import (
     EARLY_HELP,
     Answers,
@@ -22,6 +23,7 @@ from tests.concerns_flows import (
     answer_figures,
     at,
     confirm,
+    database,
     join_issue,
     officer_opens,
     raise_issue,
@@ -331,3 +333,30 @@ async def test_decline_refer_respond_close_and_steps_that_no_longer_apply(
     mine = await member.wait_for_text("Your issues")
     assert "Reason: Already on the board's <agenda>" in mine.content
     assert "Response: A new Local Offer page" in mine.content
+
+
+async def test_a_pack_for_a_cancelled_board_meeting_goes_to_the_next_one(
+    tg: FakeTelegram, running: Config, clock: FakeClock
+) -> None:
+    await add_board_meeting(running, EARLY_HELP, at(2026, 12, 1), at(2026, 11, 20))
+    await add_board_meeting(running, EARLY_HELP, at(2027, 2, 2), at(2027, 1, 20))
+    member, officer = tg.user(), tg.user(user_id=ADMIN_ID)
+    await join(member, organisation="Early Org")
+    issue = await raise_issue(member)
+    await accept(officer, issue)
+    await officer.send("/report")
+    await officer.wait_for_text("Which board")
+    await officer.press(EARLY_HELP)
+    await officer.wait_for_document(".docx")
+    async with database(running) as db:
+        cancelled = await meetings_repo.next_board_meeting(db, EARLY_HELP, at(2026, 11, 30))
+        assert cancelled is not None
+        await meetings_repo.cancel(db, cancelled.id, clock())
+    clock.advance(days=31)  # 3 December: the cancelled meeting's date has passed
+    await asyncio.sleep(2.5)  # ticks, and the engine's one-second spacing per chat
+    assert not any("went to the Early Help Board" in m.content for m in member.messages)
+    await officer.send("/report")
+    await officer.wait_for_text("Which board")
+    await officer.press(EARLY_HELP)
+    html = (await officer.wait_for_document(".html")).text()
+    assert issue in html and "2 February 2027" in html
