@@ -60,10 +60,13 @@ async def import_file(service: MeetingService, path: Path) -> ImportReport:
     rows = read_rows(path, rules)
     report = ImportReport()
     plans = []
+    seen: set[str] = set()
     for row in rows:
-        if await repo.has_source(service.db, row.uid):
+        # A file can repeat a date (a recurring event's edited occurrence keeps its UID).
+        if row.uid in seen or await repo.has_source(service.db, row.uid):
             report.already += 1
             continue
+        seen.add(row.uid)
         try:
             answers = {f: parse_answer(f, text, rules) for f, text in row.answers.items() if text}
             plans.append((plan_from_answers(row.kind, answers, rules), row.uid))
@@ -72,7 +75,8 @@ async def import_file(service: MeetingService, path: Path) -> ImportReport:
         except Invalid as problem:
             report.problems.append(f"{row.where}, {problem.field}: {problem.message}")
     if not report.problems:
-        report.added = [await service.create(plan, uid) for plan, uid in plans]
+        async with service.db.transaction():  # all of the file or none of it
+            report.added = [await service.create(plan, uid) for plan, uid in plans]
     return report
 
 

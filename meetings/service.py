@@ -95,13 +95,15 @@ class MeetingService:
         """Save the plan; if its time changed, reminders move and those who answered Going,
         Maybe or joined the waiting list are told. Returns the meeting and how many were told."""
         moved = (plan.starts_at, plan.ends_at) != (meeting.starts_at, meeting.ends_at)
-        await repo.update(self.db, meeting.id, plan, self.clock(), rescheduled=moved)
+        anchor_moved = moved or plan.issue_cutoff_at != meeting.issue_cutoff_at
+        await repo.update(self.db, meeting.id, plan, self.clock(), rescheduled=anchor_moved)
         updated = await self._reload(meeting.id)
         await self.rsvps.fill_places(updated)
+        if anchor_of(updated) != anchor_of(meeting):
+            # Reminders count back from the start (or a board's cut-off): stop the old ones.
+            await self._stop_reminders(meeting)
         if not moved:
             return updated, 0
-        if anchor_of(updated) != anchor_of(meeting):
-            await self._stop_reminders(meeting)
         told = await self._tell(updated, f"meeting:{meeting.id}:moved:{updated.sequence}",
                                 lambda body: texts.rescheduled(updated, meeting, body, self.tz))
         return updated, told

@@ -257,7 +257,8 @@ async def test_dates_are_imported_from_csv_and_ics_once(tmp_path: Path, config: 
         "kind,title,board,theme,venue,date,start,end,capacity\n"
         "network,Youth providers' forum,,youth,Town Hall,3/2/2027,18:00,20:00,40\n"
         "board,,Early Help Board,,,2/3/2027,14:00,16:00,\n"
-        "network,Last year's forum,,youth,Town Hall,3/2/2025,18:00,20:00,\n", "utf-8")
+        "network,Last year's forum,,youth,Town Hall,3/2/2025,18:00,20:00,\n"
+        "board,,Early Help Board,,,2/3/2027,14:00,16:00,\n", "utf-8")  # a date given twice
     diary = tmp_path / "council.ics"
     diary.write_text(
         "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Council//EN\r\n"
@@ -272,8 +273,8 @@ async def test_dates_are_imported_from_csv_and_ics_once(tmp_path: Path, config: 
         return result.exit_code, result.output
 
     assert await asyncio.to_thread(run, table) == (
-        0, "Added 2 meetings; 0 were already there and 1 have passed.\n")
-    assert (await asyncio.to_thread(run, table))[1].startswith("Added 0 meetings; 2 were")
+        0, "Added 2 meetings; 1 were already there and 1 have passed.\n")
+    assert (await asyncio.to_thread(run, table))[1].startswith("Added 0 meetings; 3 were")
     assert (await asyncio.to_thread(run, diary))[0] == 0
     stored = await rows(config, "SELECT kind, title, starts_at, capacity, venue FROM meetings"
                                 " ORDER BY starts_at")
