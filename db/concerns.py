@@ -28,10 +28,6 @@ class Figures:
     wait_weeks: int | None = None
     waiting_since: str | None = None
 
-    @property
-    def empty(self) -> bool:
-        return self.waiting_count is None and self.wait_weeks is None and not self.waiting_since
-
 
 @dataclass(frozen=True)
 class Issue:

@@ -79,9 +79,6 @@ async def get_by_id(db: Database, member_id: int) -> Member | None:
     return _member(row) if row else None
 
 
-async def get_by_chat_id(db: Database, chat_id: int) -> Member | None:
-    row = await db.fetch_one("SELECT * FROM members WHERE chat_id = ?", (chat_id,))
-    return _member(row) if row else None
 
 
 async def insert(
@@ -169,17 +166,6 @@ async def list_active(db: Database) -> list[Member]:
     return [_member(row) for row in rows]
 
 
-async def list_active_following(db: Database, theme_slugs: list[str]) -> list[Member]:
-    """Active members who follow at least one of the themes, each once."""
-    if not theme_slugs:
-        return []
-    marks = ",".join("?" for _ in theme_slugs)
-    rows = await db.fetch_all(
-        "SELECT * FROM members WHERE status = 'active' AND id IN ("
-        f" SELECT member_id FROM member_themes WHERE theme_slug IN ({marks})) ORDER BY id",
-        theme_slugs,
-    )
-    return [_member(row) for row in rows]
 
 
 async def themes_of(db: Database, member_id: int) -> list[str]:

@@ -92,10 +92,11 @@ async def open_draft(update: Update, context: BotContext) -> int:
 
 
 async def _show(update: Update, context: BotContext, draft: EditableDraft,
-                markup: InlineKeyboardMarkup | None = None) -> None:
+                markup: InlineKeyboardMarkup | None = None, header: str = "") -> None:
     query = update.callback_query
     assert query is not None
-    await query.edit_message_text(_summary(draft, context), reply_markup=markup or _menu_markup())
+    await query.edit_message_text(header + _summary(draft, context),
+                                  reply_markup=markup or _menu_markup())
 
 
 async def _current(context: BotContext) -> EditableDraft:
@@ -163,7 +164,7 @@ async def _test(update: Update, context: BotContext, draft: EditableDraft, actio
 
 
 async def _items(update: Update, context: BotContext, draft: EditableDraft, action: str) -> int:
-    await _show(update, context, draft, _items_markup(draft))
+    await _show(update, context, draft, _items_markup(draft), texts.ITEMS_HEADER)
     return MENU
 
 
@@ -177,7 +178,7 @@ async def _edit_item(update: Update, context: BotContext, draft: EditableDraft,
     else:
         draft = await move_item(db, draft, int(article_id), -1 if verb == "up" else 1)
     if reading_order(draft.bulletin) != before:  # ↑ on the first item changes nothing
-        await _show(update, context, draft, _items_markup(draft))
+        await _show(update, context, draft, _items_markup(draft), texts.ITEMS_HEADER)
     return MENU
 
 
@@ -266,12 +267,13 @@ async def receive_schedule(update: Update, context: BotContext) -> int:
         await reply(update, texts.BAD_TIME)
         return SCHEDULE
     try:
-        draft, when = await services.bulletins.schedule(await _current(context), when)
+        draft, slot = await services.bulletins.schedule(await _current(context), when)
     except (DraftError, SendRefused) as error:
         await reply(update, html.escape(str(error)))
         return SCHEDULE
-    local = when.astimezone(services.config.tz)
-    await reply(update, texts.SCHEDULED.format(when=f"{local:%A %d %B %Y, %H:%M}"))
+    local = slot.astimezone(services.config.tz)
+    note = texts.ROUNDED_TO_SLOT if slot != when else ""
+    await reply(update, texts.SCHEDULED.format(when=f"{local:%A %d %B %Y, %H:%M}") + note)
     await reply(update, _summary(draft, context), _menu_markup())
     return MENU
 

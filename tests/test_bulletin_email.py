@@ -63,3 +63,11 @@ async def test_send_needs_a_test_email_then_goes_on_both_channels_once(
         await admin.wait_for_text("Finished: 1 of 1 sent")
         await member.wait_for_text("Linked-up bulletin")
         assert campaign.sends == 1 and campaign.status == "sent"
+
+        mailchimp_api.set_report(campaign.id, unique_opens=1, opens_total=2,
+                                 subscriber_clicks=1,
+                                 clicks={"https://linkedup.example/t/1": (3, 1)})
+        await admin.send("/stats")
+        stats = await admin.wait_for_text("Email:")
+        assert "https://linkedup.example/t/1" in stats.content
+        assert stats.content.index("clicked") < stats.content.index("opened")

@@ -82,7 +82,11 @@ ASK_SCHEDULE = (
     "or <code>2026-12-01 09:00</code>, or /cancel."
 )
 BAD_TIME = "I could not read that as a date and time. Try e.g. <code>1 December 09:00</code>."
-SCHEDULED = "Scheduled for {when}. It will go to every member then; /bulletin changes it."
+SCHEDULED = (
+    "Scheduled for {when}. It will go to every member then. To stop it, open /bulletin and "
+    "cancel this draft."
+)
+ROUNDED_TO_SLOT = "\n(Mailchimp sends only on the quarter hour, so the time was rounded up.)"
 CONFIRM_SEND = "Send <b>{title}</b> to {count} members now?"
 SENDING = "Sending. This message shows the progress."
 TEST_SENT = "A test copy is on its way to you."
@@ -96,7 +100,7 @@ DRAFT_CANCELLED = "The draft is cancelled. /bulletin starts a new one."
 PREVIEW_INTRO = "<i>Preview: exactly what {who} will receive.</i>"
 PREVIEW_YOU = "you"
 PREVIEW_NON_MEMBER = "a member following no themes"
-ITEMS_HEADER = "<b>Items</b>\n↑ ↓ move an item within its theme, ✕ drops it."
+ITEMS_HEADER = "<b>Items</b>: ↑ ↓ move an item within its theme, ✕ drops it.\n\n"
 
 NO_BULLETIN_YET = "No bulletin has been sent yet. The next one comes at the start of the month."
 ARCHIVE_HEADER = "<b>Past bulletins</b>"

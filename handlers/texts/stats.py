@@ -15,10 +15,12 @@ def _email(stats: BulletinStats) -> str:
     if email is None:
         return "Email: not sent by email."
     versus = "above" if email.open_rate >= SECTOR_OPEN_RATE else "below"
+    top = sorted(email.clicks_per_url.items(), key=lambda pair: -pair[1])[:3]
+    links = "".join(f"\n  • {escape(_short(url))} ({clicks})" for url, clicks in top)
     return (
         f"Email: {email.click_rate:.1%} clicked (of {email.recipients:,}); "
         f"opened {email.open_rate:.1%}, {versus} the {SECTOR_OPEN_RATE:.1%} sector average "
-        "(opens are inflated by mail privacy protection)."
+        f"(opens are inflated by mail privacy protection).{links}"
     )
 
 
