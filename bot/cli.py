@@ -16,10 +16,11 @@ from bot.cli_content import bulletin, feed
 from bot.cli_issues import report
 from bot.cli_mailchimp import mailchimp
 from bot.cli_meetings import meetings
-from bot.cli_options import CONFIG_OPTION, load_or_exit
+from bot.cli_options import CONFIG_OPTION, cli_clock, load_or_exit
 from bot.config import EXAMPLE_CONFIG, Config
 from bot.runtime import serve
 from db.database import Database
+from db.timeutil import Clock
 from db.migrate import latest_version, schema_version
 
 
@@ -48,7 +49,7 @@ def run(config_path: Path | None, webhook: bool) -> None:
             update={"telegram": config.telegram.model_copy(update={"webhook_url": None})}
         )
     try:
-        asyncio.run(_run_until_signalled(config))
+        asyncio.run(_run_until_signalled(config, cli_clock()))
     except InvalidToken:
         raise click.ClickException(
             "Telegram refused the bot token: check telegram.token or $LINKEDUP_TELEGRAM_TOKEN "
@@ -61,12 +62,12 @@ def run(config_path: Path | None, webhook: bool) -> None:
         ) from None
 
 
-async def _run_until_signalled(config: Config) -> None:
+async def _run_until_signalled(config: Config, clock: Clock) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    await serve(config, stop)
+    await serve(config, stop, clock)
 
 
 @main.command()

@@ -13,7 +13,7 @@ from typing import TypeVar
 
 import click
 
-from bot.cli_options import CONFIG_OPTION, load_or_exit
+from bot.cli_options import CONFIG_OPTION, cli_clock, load_or_exit
 from bot.config import Config
 from bot.runtime import close_services, open_services
 from bot.services import Services
@@ -32,8 +32,10 @@ def load(config_path: Path | None) -> Config:
 
 
 def with_services(config: Config, work: Callable[[Services], Awaitable[Result]]) -> Result:
+    clock = cli_clock()
+
     async def run() -> Result:
-        services = await open_services(config)
+        services = await open_services(config, clock)
         try:
             return await work(services)
         finally:

@@ -3,11 +3,13 @@ with one line, never a traceback."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import click
 
 from bot.config import Config, ConfigError, load_config
+from db.timeutil import Clock, utcnow
 
 CONFIG_OPTION = click.option(
     "--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
@@ -23,3 +25,17 @@ def load_or_exit(config_path: Path | None, *, need_token: bool = False) -> Confi
     except ConfigError as error:
         raise click.ClickException(str(error)) from None
     return config
+
+
+@dataclass(frozen=True)
+class CliContext:
+    """What a caller of ``main`` may hand every subcommand: tests pass their clock here so a
+    command's "next meeting" or "this month" is the test's, not today's."""
+
+    clock: Clock = utcnow
+
+
+def cli_clock() -> Clock:
+    context = click.get_current_context(silent=True)
+    handed = context.find_object(CliContext) if context else None
+    return handed.clock if handed else utcnow

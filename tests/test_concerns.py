@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from docx import Document
 
 from bot.cli import main
+from bot.cli_options import CliContext
 from bot.config import Config
 from db import meetings as meetings_repo
 from tests.concerns_flows import (
@@ -247,7 +248,8 @@ async def test_csv_export_and_cli_report(
     out = tmp_path / "pack.docx"
     args = ["report", "--config", str(tmp_path / "config.toml"), "--board", EARLY_HELP,
             "--out", str(out)]
-    result = await asyncio.to_thread(CliRunner().invoke, main, args)  # it runs its own loop
+    result = await asyncio.to_thread(  # it runs its own loop, on the test's clock
+        CliRunner().invoke, main, args, obj=CliContext(clock=clock))
     assert result.exit_code == 0, result.output
     table = Document(str(out)).tables[0]
     assert [c.text for c in table.rows[1].cells][:3] == ["Early help", "1", "1"]

@@ -17,6 +17,7 @@ from click.testing import CliRunner
 from icalendar import Calendar
 
 from bot.cli import main
+from bot.cli_options import CliContext
 from bot.config import Config
 from db.database import Database
 from db.meetings import BOARD
@@ -251,7 +252,9 @@ async def test_board_meetings_show_their_cut_off_and_feed_the_issues_calendar(
                                                        utc(2026, 11, 17, 23, 59))
 
 
-async def test_dates_are_imported_from_csv_and_ics_once(tmp_path: Path, config: Config) -> None:
+async def test_dates_are_imported_from_csv_and_ics_once(
+    tmp_path: Path, config: Config, clock: FakeClock
+) -> None:
     table = tmp_path / "dates.csv"
     table.write_text(
         "kind,title,board,theme,venue,date,start,end,capacity\n"
@@ -269,7 +272,8 @@ async def test_dates_are_imported_from_csv_and_ics_once(tmp_path: Path, config: 
 
     def run(path: Path) -> tuple[int, str]:
         result = CliRunner().invoke(main, ["meetings", "import", "--config",
-                                           str(tmp_path / "config.toml"), str(path)])
+                                           str(tmp_path / "config.toml"), str(path)],
+                                    obj=CliContext(clock=clock))
         return result.exit_code, result.output
 
     assert await asyncio.to_thread(run, table) == (
