@@ -12,16 +12,16 @@ from pathlib import Path
 import click
 from telegram.error import InvalidToken, NetworkError
 
-from bot.cli_content import bulletin, feed
+from bot.cli_bulletin import bulletin, feed
 from bot.cli_issues import report
 from bot.cli_mailchimp import mailchimp
 from bot.cli_meetings import meetings
 from bot.cli_options import CONFIG_OPTION, cli_clock, load_or_exit
-from bot.config import EXAMPLE_CONFIG, Config
 from bot.runtime import serve
 from db.database import Database
-from db.timeutil import Clock
 from db.migrate import latest_version, schema_version
+from db.timeutil import Clock
+from settings.config import EXAMPLE_CONFIG, Config
 
 
 @click.group()

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import click
 
-from bot.cli_content import load, with_services
+from bot.cli_bulletin import load, with_services
 from bot.cli_options import CONFIG_OPTION
 from bot.services import Services
-from concerns.service import ReportFiles
+from issues.service import ReportFiles
 
 
 @click.command()
@@ -29,7 +29,7 @@ def report(config_path: Path | None, board: str, out: Path) -> None:
         raise click.ClickException(f"no board called {board!r}; the boards are: {known}")
 
     async def build(services: Services) -> ReportFiles | None:
-        return await services.concerns.board_report(board)
+        return await services.issues.board_report(board)
 
     files = with_services(config, build)
     if files is None:

@@ -11,12 +11,12 @@ from pathlib import Path
 
 import click
 
-from bot.cli_content import load, with_services
+from bot.cli_bulletin import load, with_services
 from bot.cli_options import CONFIG_OPTION
-from bot.config import ENV_MAILCHIMP_KEY
 from bot.services import Services
-from bulletins.audience import AudienceReport, Outcome
-from bulletins.mailchimp_client import MailchimpError
+from email_channel.audience import AudienceReport, Outcome
+from email_channel.client import MailchimpError
+from settings.config import ENV_MAILCHIMP_KEY
 
 ATTENTION = (Outcome.UNSUBSCRIBED, Outcome.CLEANED, Outcome.REJECTED, Outcome.FAILED)
 

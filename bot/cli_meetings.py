@@ -9,9 +9,9 @@ from pathlib import Path
 
 import click
 
-from bot.cli_content import load, with_services
+from bot.cli_bulletin import load, with_services
 from bot.cli_options import CONFIG_OPTION
-from bulletins.sanitise import html_to_plain
+from feeds.sanitise import html_to_plain
 from meetings.importer import UnreadableFile, import_file
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import click
 
-from bot.config import Config, ConfigError, load_config
 from db.timeutil import Clock, utcnow
+from settings.config import Config, ConfigError, load_config
 
 CONFIG_OPTION = click.option(
     "--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), default=None,

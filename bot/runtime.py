@@ -16,24 +16,24 @@ from urllib.parse import urlsplit
 from telegram import Bot, Update
 
 from bot.app import build_application
-from bot.config import Config
 from bot.schedule import start_ticking
 from bot.services import Services
 from bot.telegram_transport import TelegramTransport
-from bulletins.email_channel import MailchimpChannel, open_channel
-from bulletins.feed_schedule import FeedService
 from bulletins.service import BulletinReadsOfMember, BulletinService
-from concerns.service import ConcernService
 from db import themes as themes_repo
 from db.database import Database
 from db.timeutil import Clock, utcnow
 from delivery.engine import DeliveryEngine
+from email_channel.channel import MailchimpChannel, open_channel
+from feeds.schedule import FeedService
 from handlers.context import BotApplication
 from handlers.help import publish_command_menus
-from handlers.texts import delivery as delivery_texts
+from issues.service import IssueService
 from meetings.boards import board_calendar
 from meetings.service import MeetingService
 from members.directory import MemberDirectory
+from settings.config import Config
+from wording import delivery as delivery_texts
 
 log = logging.getLogger(__name__)
 
@@ -62,17 +62,17 @@ async def _assemble(config: Config, db: Database, clock: Clock) -> Services:
     feeds = FeedService(db, config, delivery, clock)
     mailchimp = _email_channel(config, db, members, clock)
     bulletins.email = mailchimp.campaigns if mailchimp else None
-    concerns = ConcernService(db, delivery, board_calendar(db), clock, config.tz,
+    issues = IssueService(db, delivery, board_calendar(db), clock, config.tz,
                               config.issues, config.telegram.admins)
-    concerns.attach(members)
+    issues.attach(members)
     meetings = MeetingService(db, delivery, clock, config.tz, config.meetings,
                               config.telegram.admins, config.issues.boards)
     meetings.attach(members)
     return Services(
         config=config, db=db, clock=clock, members=members,
-        delivery=delivery, bulletins=bulletins, feeds=feeds, sender=sender, concerns=concerns,
+        delivery=delivery, bulletins=bulletins, feeds=feeds, sender=sender, issues=issues,
         meetings=meetings,
-        due_work=[feeds.fetch_due, bulletins.send_due, *concerns.due_work, *meetings.due_work,
+        due_work=[feeds.fetch_due, bulletins.send_due, *issues.due_work, *meetings.due_work,
                   *([mailchimp.audience.retry_due] if mailchimp else [])],
         mailchimp=mailchimp, email_figures=mailchimp.figures if mailchimp else None,
     )

@@ -8,17 +8,15 @@ bot was down is found on the first tick. The clock is injected so tests move tim
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
+
+from db.timeutil import DueWork
 
 if TYPE_CHECKING:
     from handlers.context import BotApplication, BotContext
 
 log = logging.getLogger(__name__)
-
-DueWork = Callable[[datetime], Awaitable[None]]
-"""Given the current time, do whatever has fallen due (idempotently: ticks may overlap a crash)."""
 
 
 async def run_due_work(due_work: list[DueWork], now: datetime) -> None:

@@ -6,18 +6,17 @@ from dataclasses import dataclass, field
 
 from telegram import Bot
 
-from bot.config import Config
-from bot.schedule import DueWork
-from bulletins.email_channel import MailchimpChannel
-from bulletins.feed_schedule import FeedService
 from bulletins.service import BulletinService
 from bulletins.stats import EmailFiguresSource
-from concerns.service import ConcernService
 from db.database import Database
-from db.timeutil import Clock
+from db.timeutil import Clock, DueWork
 from delivery.engine import DeliveryEngine
+from email_channel.channel import MailchimpChannel
+from feeds.schedule import FeedService
+from issues.service import IssueService
 from meetings.service import MeetingService
 from members.directory import MemberDirectory
+from settings.config import Config
 
 
 @dataclass
@@ -31,7 +30,7 @@ class Services:
     feeds: FeedService
     sender: Bot
     """The engine's own Bot: bulk sends are paced by the engine, not by the replies' limiter."""
-    concerns: ConcernService
+    issues: IssueService
     """Members' issues for the boards: raising, the officer's queue, reports, timers."""
     meetings: MeetingService
     """Network and board meetings: answers, waiting lists, reminders, notes."""

@@ -13,26 +13,26 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bulletins import drafts
-from bulletins.campaigns import CampaignError, EmailCampaigns
 from bulletins.drafts import EditableDraft
-from bulletins.mailchimp_client import MailchimpError
 from bulletins.model import Bulletin
 from bulletins.telegram_render import render_for_member
 from db import bulletins as bulletins_repo
 from db import members as members_repo
 from db.bulletins import BulletinRecord
 from db.database import Database
-from db.deliveries import CampaignProgress
+from db.deliveries import DispatchProgress
 from db.members import Member
 from db.timeutil import Clock
 from delivery.engine import DeliveryEngine, Recipient
 from delivery.messages import OutgoingMessage
+from email_channel.campaigns import CampaignError, EmailCampaigns
+from email_channel.client import MailchimpError
 
 log = logging.getLogger(__name__)
 KIND = "bulletin"
 
 
-def campaign_key(bulletin_id: int) -> str:
+def dispatch_key(bulletin_id: int) -> str:
     return f"bulletin:{bulletin_id}"
 
 
@@ -126,14 +126,14 @@ class BulletinService:
         ]
         # Enqueue first: the key makes a repeat after a crash harmless, and the status change
         # after it means a bulletin is never marked as sending without its ledger.
-        campaign_id = await self.delivery.enqueue(
-            campaign_key(record.id), KIND, recipients, title=record.title,
+        dispatch_id = await self.delivery.enqueue(
+            dispatch_key(record.id), KIND, recipients, title=record.title,
             report_chat_id=report_chat_id,
         )
         await bulletins_repo.set_status(self.db, record.id, "sending", sent_at=self.clock())
-        return campaign_id
+        return dispatch_id
 
-    async def _finished(self, progress: CampaignProgress) -> None:
+    async def _finished(self, progress: DispatchProgress) -> None:
         bulletin_id = int(progress.key.removeprefix("bulletin:"))
         await bulletins_repo.set_status(self.db, bulletin_id, "sent")
 

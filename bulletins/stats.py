@@ -48,8 +48,8 @@ async def bulletin_stats(
     db: Database, record: BulletinRecord, email_source: EmailFiguresSource | None,
     top: int = 3,
 ) -> BulletinStats:
-    campaign = await deliveries_repo.get_campaign_by_key(db, f"bulletin:{record.id}")
-    progress = await deliveries_repo.progress(db, campaign.id) if campaign else None
+    dispatch = await deliveries_repo.get_dispatch_by_key(db, f"bulletin:{record.id}")
+    progress = await deliveries_repo.progress(db, dispatch.id) if dispatch else None
     reads = await bulletins_repo.reads_of(db, record.id)
     readers = await bulletins_repo.readers_of(db, record.id)
     titles = await themes_repo.titles(db)

@@ -11,9 +11,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from bulletins.model import Bulletin, BulletinItem, BulletinSection
-from bulletins.sanitise import plain_text_length, truncate_html
 from delivery.messages import Button, OutgoingMessage
-from handlers.texts import bulletins as texts
+from feeds.sanitise import plain_text_length, truncate_html
+from wording import bulletins as texts
 
 MESSAGE_BUDGET = 4000  # below 4096, leaving room for the separators
 ITEM_SUMMARY_LIMIT = 700

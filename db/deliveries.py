@@ -1,4 +1,4 @@
-"""The delivery ledger: campaigns and one row per recipient per message part.
+"""The delivery ledger: dispatches and one row per recipient per message part.
 
 Every status change is a single guarded statement (or one transaction), so the ledger stays
 consistent whatever the engine is doing when the process dies: a row is only ever 'sending' while
@@ -19,7 +19,7 @@ from db.timeutil import from_db, to_db
 
 
 @dataclass(frozen=True)
-class Campaign:
+class Dispatch:
     id: int
     key: str
     kind: str
@@ -34,7 +34,7 @@ class Campaign:
 @dataclass(frozen=True)
 class Delivery:
     id: int
-    campaign_id: int
+    dispatch_id: int
     member_id: int | None
     chat_id: int
     part: int
@@ -56,14 +56,14 @@ class NewDelivery:
 
 
 @dataclass(frozen=True)
-class CampaignProgress:
+class DispatchProgress:
     """Counts of recipients, not message parts: that is what an officer means by "sent to 40".
 
     A recipient is pending while any part is, else blocked, failed or skipped if any part ended
     so, else sent.
     """
 
-    campaign_id: int
+    dispatch_id: int
     key: str
     kind: str
     title: str
@@ -84,10 +84,10 @@ def _precise(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
-def _campaign(row: sqlite3.Row) -> Campaign:
+def _dispatch(row: sqlite3.Row) -> Dispatch:
     created = from_db(row["created_at"])
     assert created is not None
-    return Campaign(
+    return Dispatch(
         id=row["id"],
         key=row["key"],
         kind=row["kind"],
@@ -103,7 +103,7 @@ def _campaign(row: sqlite3.Row) -> Campaign:
 def _delivery(row: sqlite3.Row) -> Delivery:
     return Delivery(
         id=row["id"],
-        campaign_id=row["campaign_id"],
+        dispatch_id=row["dispatch_id"],
         member_id=row["member_id"],
         chat_id=row["chat_id"],
         part=row["part"],
@@ -121,41 +121,41 @@ async def enqueue(
     db: Database, key: str, kind: str, title: str, report_chat_id: int | None,
     rows: Iterable[NewDelivery], now: datetime,
 ) -> int:
-    """Create the campaign once per key; rows are added only while it is still sending.
+    """Create the dispatch once per key; rows are added only while it is still sending.
 
     Repeating an enqueue (a retried command, a restart mid-way) adds nothing twice, and a
-    finished or cancelled campaign is never reopened by a late call.
+    finished or cancelled dispatch is never reopened by a late call.
     """
     async with db.transaction():
         await db.execute(
-            "INSERT OR IGNORE INTO campaigns (key, kind, title, report_chat_id, created_at)"
+            "INSERT OR IGNORE INTO dispatches (key, kind, title, report_chat_id, created_at)"
             " VALUES (?, ?, ?, ?, ?)",
             (key, kind, title, report_chat_id, to_db(now)),
         )
-        row = await db.fetch_one("SELECT id, status FROM campaigns WHERE key = ?", (key,))
+        row = await db.fetch_one("SELECT id, status FROM dispatches WHERE key = ?", (key,))
         assert row is not None
         if row["status"] == "sending":
             await db.execute_many(
-                "INSERT OR IGNORE INTO deliveries (campaign_id, member_id, chat_id, part, payload)"
+                "INSERT OR IGNORE INTO deliveries (dispatch_id, member_id, chat_id, part, payload)"
                 " VALUES (?, ?, ?, ?, ?)",
                 ((row["id"], r.member_id, r.chat_id, r.part, r.payload) for r in rows),
             )
     return int(row["id"])
 
 
-async def get_campaign(db: Database, campaign_id: int) -> Campaign | None:
-    row = await db.fetch_one("SELECT * FROM campaigns WHERE id = ?", (campaign_id,))
-    return _campaign(row) if row else None
+async def get_dispatch(db: Database, dispatch_id: int) -> Dispatch | None:
+    row = await db.fetch_one("SELECT * FROM dispatches WHERE id = ?", (dispatch_id,))
+    return _dispatch(row) if row else None
 
 
-async def get_campaign_by_key(db: Database, key: str) -> Campaign | None:
-    row = await db.fetch_one("SELECT * FROM campaigns WHERE key = ?", (key,))
-    return _campaign(row) if row else None
+async def get_dispatch_by_key(db: Database, key: str) -> Dispatch | None:
+    row = await db.fetch_one("SELECT * FROM dispatches WHERE key = ?", (key,))
+    return _dispatch(row) if row else None
 
 
-async def progress(db: Database, campaign_id: int) -> CampaignProgress | None:
-    campaign = await get_campaign(db, campaign_id)
-    if campaign is None:
+async def progress(db: Database, dispatch_id: int) -> DispatchProgress | None:
+    dispatch = await get_dispatch(db, dispatch_id)
+    if dispatch is None:
         return None
     rows = await db.fetch_all(
         "SELECT state, COUNT(*) FROM ("
@@ -165,17 +165,17 @@ async def progress(db: Database, campaign_id: int) -> CampaignProgress | None:
         "  WHEN SUM(status = 'failed') > 0 THEN 'failed'"
         "  WHEN SUM(status = 'skipped') > 0 THEN 'skipped'"
         "  ELSE 'sent' END AS state"
-        " FROM deliveries WHERE campaign_id = ?"
+        " FROM deliveries WHERE dispatch_id = ?"
         " GROUP BY member_id, CASE WHEN member_id IS NULL THEN chat_id END"
         ") GROUP BY state",
-        (campaign_id,),
+        (dispatch_id,),
     )
     counts = {row[0]: int(row[1]) for row in rows}
-    return CampaignProgress(
-        campaign_id=campaign.id,
-        key=campaign.key,
-        kind=campaign.kind,
-        title=campaign.title,
+    return DispatchProgress(
+        dispatch_id=dispatch.id,
+        key=dispatch.key,
+        kind=dispatch.kind,
+        title=dispatch.title,
         total=sum(counts.values()),
         sent=counts.get("sent", 0),
         pending=counts.get("pending", 0),
@@ -183,14 +183,14 @@ async def progress(db: Database, campaign_id: int) -> CampaignProgress | None:
         failed=counts.get("failed", 0),
         skipped=counts.get("skipped", 0),
         done=counts.get("pending", 0) == 0,
-        cancelled=campaign.status == "cancelled",
+        cancelled=dispatch.status == "cancelled",
     )
 
 
-async def deliveries_of(db: Database, campaign_id: int) -> list[Delivery]:
-    """Every row of a campaign, for an officer asking who did not get it and why."""
+async def deliveries_of(db: Database, dispatch_id: int) -> list[Delivery]:
+    """Every row of a dispatch, for an officer asking who did not get it and why."""
     rows = await db.fetch_all(
-        "SELECT * FROM deliveries WHERE campaign_id = ? ORDER BY id", (campaign_id,)
+        "SELECT * FROM deliveries WHERE dispatch_id = ? ORDER BY id", (dispatch_id,)
     )
     return [_delivery(row) for row in rows]
 
@@ -212,15 +212,15 @@ async def skip_blocked_members(db: Database) -> int:
 async def due(
     db: Database, now: datetime, *, exclude_chats: Iterable[int] = (), limit: int = 64
 ) -> list[Delivery]:
-    """Pending rows whose time has come and whose earlier parts are all settled, oldest campaign
+    """Pending rows whose time has come and whose earlier parts are all settled, oldest dispatch
     first; ``exclude_chats`` are chats still inside their per-chat interval."""
     rows = await db.fetch_all(
         "SELECT d.* FROM deliveries d"
         " WHERE d.status = 'pending' AND (d.not_before IS NULL OR d.not_before <= ?)"
         " AND d.chat_id NOT IN (SELECT value FROM json_each(?))"
-        " AND NOT EXISTS (SELECT 1 FROM deliveries e WHERE e.campaign_id = d.campaign_id"
+        " AND NOT EXISTS (SELECT 1 FROM deliveries e WHERE e.dispatch_id = d.dispatch_id"
         "  AND e.chat_id = d.chat_id AND e.part < d.part AND e.status IN ('pending', 'sending'))"
-        " ORDER BY d.campaign_id, d.id LIMIT ?",
+        " ORDER BY d.dispatch_id, d.id LIMIT ?",
         (_precise(now), json.dumps(list(exclude_chats)), limit),
     )
     return [_delivery(row) for row in rows]
@@ -288,9 +288,9 @@ async def mark_failed(db: Database, delivery: Delivery, error: str, attempts: in
 async def _skip_later_parts(db: Database, delivery: Delivery) -> None:
     await db.execute(
         "UPDATE deliveries SET status = 'skipped', error = 'an earlier part was not delivered'"
-        " WHERE campaign_id = ? AND part > ? AND status = 'pending'"
+        " WHERE dispatch_id = ? AND part > ? AND status = 'pending'"
         " AND chat_id = (SELECT chat_id FROM deliveries WHERE id = ?)",
-        (delivery.campaign_id, delivery.part, delivery.id),
+        (delivery.dispatch_id, delivery.part, delivery.id),
     )
 
 
@@ -327,54 +327,54 @@ async def move_chat(db: Database, delivery: Delivery, new_chat_id: int) -> None:
         )
 
 
-async def cancel(db: Database, key: str) -> Campaign | None:
-    """Stop a campaign: what is queued is skipped; rows already in flight finish normally."""
+async def cancel(db: Database, key: str) -> Dispatch | None:
+    """Stop a dispatch: what is queued is skipped; rows already in flight finish normally."""
     async with db.transaction():
-        campaign = await get_campaign_by_key(db, key)
-        if campaign is None or campaign.status != "sending":
-            return campaign
+        dispatch = await get_dispatch_by_key(db, key)
+        if dispatch is None or dispatch.status != "sending":
+            return dispatch
         await db.execute(
-            "UPDATE deliveries SET status = 'skipped', error = 'campaign cancelled'"
-            " WHERE campaign_id = ? AND status = 'pending'",
-            (campaign.id,),
+            "UPDATE deliveries SET status = 'skipped', error = 'dispatch cancelled'"
+            " WHERE dispatch_id = ? AND status = 'pending'",
+            (dispatch.id,),
         )
         await db.execute(
-            "UPDATE campaigns SET status = 'cancelled' WHERE id = ?", (campaign.id,)
+            "UPDATE dispatches SET status = 'cancelled' WHERE id = ?", (dispatch.id,)
         )
-    return await get_campaign(db, campaign.id)
+    return await get_dispatch(db, dispatch.id)
 
 
-async def settled_campaigns(db: Database) -> list[Campaign]:
-    """Unfinished campaigns with nothing left to send: ready for the final report and hooks."""
+async def settled_dispatches(db: Database) -> list[Dispatch]:
+    """Unfinished dispatches with nothing left to send: ready for the final report and hooks."""
     rows = await db.fetch_all(
-        "SELECT * FROM campaigns c WHERE finished_at IS NULL AND NOT EXISTS ("
-        " SELECT 1 FROM deliveries d WHERE d.campaign_id = c.id"
+        "SELECT * FROM dispatches c WHERE finished_at IS NULL AND NOT EXISTS ("
+        " SELECT 1 FROM deliveries d WHERE d.dispatch_id = c.id"
         " AND d.status IN ('pending', 'sending')) ORDER BY id"
     )
-    return [_campaign(row) for row in rows]
+    return [_dispatch(row) for row in rows]
 
 
-async def reporting_campaigns(db: Database) -> list[Campaign]:
+async def reporting_dispatches(db: Database) -> list[Dispatch]:
     rows = await db.fetch_all(
-        "SELECT * FROM campaigns WHERE finished_at IS NULL AND report_chat_id IS NOT NULL"
+        "SELECT * FROM dispatches WHERE finished_at IS NULL AND report_chat_id IS NOT NULL"
         " ORDER BY id"
     )
-    return [_campaign(row) for row in rows]
+    return [_dispatch(row) for row in rows]
 
 
-async def set_report_message(db: Database, campaign_id: int, message_id: int) -> None:
+async def set_report_message(db: Database, dispatch_id: int, message_id: int) -> None:
     await db.execute(
-        "UPDATE campaigns SET report_message_id = ? WHERE id = ?", (message_id, campaign_id)
+        "UPDATE dispatches SET report_message_id = ? WHERE id = ?", (message_id, dispatch_id)
     )
 
 
-async def mark_finished(db: Database, campaign_id: int, now: datetime) -> None:
-    """Close a settled campaign, unless rows were added meanwhile: then it stays open."""
+async def mark_finished(db: Database, dispatch_id: int, now: datetime) -> None:
+    """Close a settled dispatch, unless rows were added meanwhile: then it stays open."""
     await db.execute(
-        "UPDATE campaigns SET finished_at = ?,"
+        "UPDATE dispatches SET finished_at = ?,"
         " status = CASE status WHEN 'sending' THEN 'done' ELSE status END"
         " WHERE id = ? AND finished_at IS NULL AND NOT EXISTS ("
-        "  SELECT 1 FROM deliveries d WHERE d.campaign_id = campaigns.id"
+        "  SELECT 1 FROM deliveries d WHERE d.dispatch_id = dispatches.id"
         "  AND d.status IN ('pending', 'sending'))",
-        (to_db(now), campaign_id),
+        (to_db(now), dispatch_id),
     )

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 Clock = Callable[[], datetime]
+
+DueWork = Callable[[datetime], Awaitable[None]]
+"""Given the current time, do whatever has fallen due (idempotently: ticks may overlap a crash).
+Features hand these to the scheduler; the database row with its due time is the schedule."""
 
 
 def utcnow() -> datetime:

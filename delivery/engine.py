@@ -1,7 +1,7 @@
 """The delivery engine: one worker that drains the ledger into Telegram within its limits.
 
 Everything sent to many members (bulletins, event invitations, reminders) is enqueued as a
-campaign and sent from here, so rate limits, flood-control pauses, blocked members and crash
+dispatch and sent from here, so rate limits, flood-control pauses, blocked members and crash
 recovery are handled once. The ledger row is marked 'sending' just before its API call and
 'sent' just after, so after a crash only the calls that were in flight can be repeated.
 """
@@ -18,7 +18,7 @@ from typing import assert_never
 
 from db import deliveries
 from db.database import Database
-from db.deliveries import Campaign, CampaignProgress, Delivery, NewDelivery
+from db.deliveries import Delivery, Dispatch, DispatchProgress, NewDelivery
 from db.timeutil import Clock, utcnow
 from delivery.messages import OutgoingMessage
 from delivery.ratelimit import Pacer
@@ -33,12 +33,12 @@ from delivery.transport import (
     Transport,
 )
 
-__all__ = ["CampaignProgress", "DeliveryEngine", "DoneHook", "ProgressRenderer", "Recipient"]
+__all__ = ["DeliveryEngine", "DispatchProgress", "DoneHook", "ProgressRenderer", "Recipient"]
 
 log = logging.getLogger(__name__)
 
-ProgressRenderer = Callable[[CampaignProgress], OutgoingMessage]
-DoneHook = Callable[[CampaignProgress], Awaitable[None]]
+ProgressRenderer = Callable[[DispatchProgress], OutgoingMessage]
+DoneHook = Callable[[DispatchProgress], Awaitable[None]]
 
 _BATCH = 64
 # Upper bound on any idle wait, so rows enqueued by another process (the CLI) or a clock moved
@@ -59,7 +59,7 @@ class Recipient:
 @dataclass(frozen=True)
 class _Report:
     checked_at: float
-    shown: CampaignProgress
+    shown: DispatchProgress
 
 
 class DeliveryEngine:
@@ -108,10 +108,10 @@ class DeliveryEngine:
     # --- public API -------------------------------------------------------------------------
 
     def on_done(self, kind: str, callback: DoneHook) -> None:
-        """Run ``callback`` when a campaign of ``kind`` has nothing left to send.
+        """Run ``callback`` when a dispatch of ``kind`` has nothing left to send.
 
         It may run again after a crash at the wrong moment, so it must be idempotent.
-        Cancelled campaigns do not run hooks.
+        Cancelled dispatches do not run hooks.
         """
         self._hooks[kind].append(callback)
 
@@ -124,31 +124,31 @@ class DeliveryEngine:
         title: str = "",
         report_chat_id: int | None = None,
     ) -> int:
-        """Queue a campaign once per ``key``; calling again adds only recipients not yet queued."""
+        """Queue a dispatch once per ``key``; calling again adds only recipients not yet queued."""
         rows = [
             NewDelivery(recipient.member_id, recipient.chat_id, part, message.to_json())
             for recipient in recipients
             for part, message in enumerate(recipient.messages)
         ]
-        campaign_id = await deliveries.enqueue(
+        dispatch_id = await deliveries.enqueue(
             self._db, key, kind, title, report_chat_id, rows, self._clock()
         )
         self._poke()
-        return campaign_id
+        return dispatch_id
 
-    async def progress(self, campaign_id: int) -> CampaignProgress:
-        result = await deliveries.progress(self._db, campaign_id)
+    async def progress(self, dispatch_id: int) -> DispatchProgress:
+        result = await deliveries.progress(self._db, dispatch_id)
         if result is None:
-            raise KeyError(f"no campaign with id {campaign_id}")
+            raise KeyError(f"no dispatch with id {dispatch_id}")
         return result
 
-    async def cancel(self, key: str) -> CampaignProgress | None:
-        """Skip what is still queued; None if no campaign has this key."""
-        campaign = await deliveries.cancel(self._db, key)
-        if campaign is None:
+    async def cancel(self, key: str) -> DispatchProgress | None:
+        """Skip what is still queued; None if no dispatch has this key."""
+        dispatch = await deliveries.cancel(self._db, key)
+        if dispatch is None:
             return None
         self._poke()
-        return await self.progress(campaign.id)
+        return await self.progress(dispatch.id)
 
     def start(self) -> asyncio.Task[None]:
         if self._task is None or self._task.done():
@@ -209,7 +209,7 @@ class DeliveryEngine:
             # A batch takes seconds to send at Telegram's pace; reports must not wait for it.
             if self._any_report_due():
                 await self._report_progress()
-            # Two campaigns can hold rows for one chat in the same batch.
+            # Two dispatches can hold rows for one chat in the same batch.
             if self._chat_available(row.chat_id):
                 await self._start_delivery(row)
 
@@ -336,67 +336,67 @@ class DeliveryEngine:
     def _backoff(self, attempt: int) -> float:
         return float(min(self._backoff_base * 2 ** (attempt - 1), self._backoff_cap))
 
-    # --- campaigns: completion and progress reports -----------------------------------------
+    # --- dispatches: completion and progress reports -----------------------------------------
 
     async def _settle(self) -> None:
-        for campaign in await deliveries.settled_campaigns(self._db):
-            summary = await self.progress(campaign.id)
-            if self._renderer is not None and campaign.report_chat_id is not None:
-                await self._chat_turn(campaign.report_chat_id)  # the final summary waits its turn
-                await self._report(campaign, campaign.report_chat_id, summary)
-            if campaign.status == "sending":
+        for dispatch in await deliveries.settled_dispatches(self._db):
+            summary = await self.progress(dispatch.id)
+            if self._renderer is not None and dispatch.report_chat_id is not None:
+                await self._chat_turn(dispatch.report_chat_id)  # the final summary waits its turn
+                await self._report(dispatch, dispatch.report_chat_id, summary)
+            if dispatch.status == "sending":
                 await self._run_hooks(summary)
-            await deliveries.mark_finished(self._db, campaign.id, self._clock())
-            self._reports.pop(campaign.id, None)
+            await deliveries.mark_finished(self._db, dispatch.id, self._clock())
+            self._reports.pop(dispatch.id, None)
 
-    async def _run_hooks(self, summary: CampaignProgress) -> None:
+    async def _run_hooks(self, summary: DispatchProgress) -> None:
         for hook in self._hooks.get(summary.kind, []):
             try:
                 await hook(summary)
             except Exception:
-                log.exception("completion hook for campaign %s failed", summary.key)
+                log.exception("completion hook for dispatch %s failed", summary.key)
 
     async def _report_progress(self) -> None:
         if self._renderer is None:
             return
-        for campaign in await deliveries.reporting_campaigns(self._db):
-            chat_id = campaign.report_chat_id
+        for dispatch in await deliveries.reporting_dispatches(self._db):
+            chat_id = dispatch.report_chat_id
             # Periodic edits give way to a busy chat rather than hold up the queue.
-            if chat_id is None or not self._report_due(campaign.id):
+            if chat_id is None or not self._report_due(dispatch.id):
                 continue
             if self._chat_available(chat_id):
-                await self._report(campaign, chat_id, await self.progress(campaign.id))
+                await self._report(dispatch, chat_id, await self.progress(dispatch.id))
 
-    def _report_due(self, campaign_id: int) -> bool:
-        last = self._reports.get(campaign_id)
+    def _report_due(self, dispatch_id: int) -> bool:
+        last = self._reports.get(dispatch_id)
         return last is None or self._pacer.now() - last.checked_at >= self._progress_every
 
     def _any_report_due(self) -> bool:
-        return any(self._report_due(campaign_id) for campaign_id in self._reports)
+        return any(self._report_due(dispatch_id) for dispatch_id in self._reports)
 
-    async def _report(self, campaign: Campaign, chat_id: int, current: CampaignProgress) -> None:
+    async def _report(self, dispatch: Dispatch, chat_id: int, current: DispatchProgress) -> None:
         """Send the officer's progress message, or edit it when the numbers changed."""
         assert self._renderer is not None
-        last = self._reports.get(campaign.id)
-        self._reports[campaign.id] = _Report(self._pacer.now(), current)
-        if campaign.report_message_id is not None and last is not None and last.shown == current:
+        last = self._reports.get(dispatch.id)
+        self._reports[dispatch.id] = _Report(self._pacer.now(), current)
+        if dispatch.report_message_id is not None and last is not None and last.shown == current:
             return
         try:
-            await self._publish(campaign, chat_id, self._renderer(current))
+            await self._publish(dispatch, chat_id, self._renderer(current))
         except Exception:
-            log.exception("progress report for campaign %s failed", campaign.key)
+            log.exception("progress report for dispatch %s failed", dispatch.key)
         finally:
             self._release_chat(chat_id)
 
-    async def _publish(self, campaign: Campaign, chat_id: int, message: OutgoingMessage) -> None:
+    async def _publish(self, dispatch: Dispatch, chat_id: int, message: OutgoingMessage) -> None:
         await self._pacer.acquire()
-        if campaign.report_message_id is None:
+        if dispatch.report_message_id is None:
             outcome = await self._transport.send(chat_id, message)
             if isinstance(outcome, Sent):
-                await deliveries.set_report_message(self._db, campaign.id, outcome.message_id)
+                await deliveries.set_report_message(self._db, dispatch.id, outcome.message_id)
         else:
-            outcome = await self._transport.edit(chat_id, campaign.report_message_id, message)
+            outcome = await self._transport.edit(chat_id, dispatch.report_message_id, message)
         if isinstance(outcome, RetryLater):
             self._pacer.pause(outcome.seconds)
         elif not isinstance(outcome, Sent):
-            log.warning("progress report for campaign %s: %s", campaign.key, outcome)
+            log.warning("progress report for dispatch %s: %s", dispatch.key, outcome)

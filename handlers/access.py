@@ -11,7 +11,7 @@ from telegram import Update
 
 from handlers.context import BotContext
 from handlers.replies import reply
-from handlers.texts import admin as texts
+from wording import admin as texts
 
 log = logging.getLogger(__name__)
 Result = TypeVar("Result")

@@ -8,8 +8,8 @@ from telegram.ext import CommandHandler
 from handlers.access import admin_only
 from handlers.context import BotApplication, BotContext
 from handlers.replies import reply
-from handlers.texts import admin as texts
 from members.reports import members_csv, membership_counts
+from wording import admin as texts
 
 
 @admin_only("members")

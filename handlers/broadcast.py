@@ -15,7 +15,7 @@ from telegram.ext import (
     filters,
 )
 
-from bulletins.broadcasts import (
+from broadcasts.service import (
     TEXT_LIMIT,
     BroadcastPlan,
     audience_size,
@@ -28,7 +28,7 @@ from handlers.context import BotApplication, BotContext
 from handlers.keyboards import from_buttons, inline
 from handlers.leaving import TYPED_TEXT, leave_on_other_command
 from handlers.replies import close_buttons, reply
-from handlers.texts import broadcasts as texts
+from wording import broadcasts as texts
 
 AUDIENCE, TEXT, PREVIEW = range(3)
 DRAFT = "broadcast"

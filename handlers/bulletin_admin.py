@@ -24,18 +24,18 @@ from bulletins.drafts import (
     reading_order,
     set_intro,
 )
-from bulletins.sanitise import html_to_plain, plain_to_html, sanitise_html
 from bulletins.service import SendRefused
 from db import members as members_repo
 from delivery.engine import Recipient
+from feeds.sanitise import html_to_plain, plain_to_html, sanitise_html
 from handlers.access import admin_only
 from handlers.bulletin_member import send_latest
 from handlers.context import BotApplication, BotContext
 from handlers.keyboards import from_buttons, inline
 from handlers.leaving import TYPED_TEXT, leave_on_other_command
 from handlers.replies import reply
-from handlers.texts import bulletins as texts
-from handlers.texts import members as member_texts
+from wording import bulletins as texts
+from wording import members as member_texts
 
 MENU, INTRO, SCHEDULE = range(3)
 INTRO_LIMIT = 1500

@@ -9,7 +9,7 @@ from bulletins.model import Bulletin
 from handlers.context import BotApplication, BotContext
 from handlers.keyboards import from_buttons, inline
 from handlers.replies import reply
-from handlers.texts import bulletins as texts
+from wording import bulletins as texts
 
 
 async def _send_edition(update: Update, context: BotContext, bulletin: Bulletin) -> None:

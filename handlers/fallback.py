@@ -14,7 +14,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, f
 
 from handlers.context import BotApplication, BotContext
 from handlers.replies import reply
-from handlers.texts import members as texts
+from wording import members as texts
 
 log = logging.getLogger(__name__)
 

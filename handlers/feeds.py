@@ -11,7 +11,7 @@ from db import articles as articles_repo
 from handlers.access import admin_only
 from handlers.context import BotApplication, BotContext
 from handlers.replies import reply
-from handlers.texts import bulletins as texts
+from wording import bulletins as texts
 
 UNCATEGORISED_WINDOW = timedelta(days=31)
 

@@ -11,8 +11,8 @@ from telegram.ext import CommandHandler, filters
 from handlers.access import is_admin
 from handlers.context import BotApplication, BotContext
 from handlers.replies import reply
-from handlers.texts import members as texts
-from handlers.texts.commands import ADMIN_COMMANDS, MEMBER_COMMANDS
+from wording import members as texts
+from wording.commands import ADMIN_COMMANDS, MEMBER_COMMANDS
 
 log = logging.getLogger(__name__)
 

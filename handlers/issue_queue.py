@@ -17,7 +17,14 @@ from telegram.ext import (
     filters,
 )
 
-from concerns.queue import (
+from db import themes as themes_repo
+from db.issues import Actor, Issue
+from handlers.access import admin_only
+from handlers.context import BotApplication, BotContext
+from handlers.keyboards import inline
+from handlers.leaving import TYPED_TEXT, leave_on_other_command
+from handlers.replies import close_buttons, problem_text, reply, reply_in_parts
+from issues.queue import (
     ACCEPT_FROM,
     CLOSE_FROM,
     DECLINE_FROM,
@@ -26,16 +33,9 @@ from concerns.queue import (
     REFER_FROM,
     RESPOND_FROM,
 )
-from concerns.raising import REASON, check_length
-from concerns.summary import summarise
-from db import themes as themes_repo
-from db.concerns import Actor, Issue
-from handlers.access import admin_only
-from handlers.context import BotApplication, BotContext
-from handlers.keyboards import inline
-from handlers.leaving import TYPED_TEXT, leave_on_other_command
-from handlers.replies import close_buttons, problem_text, reply, reply_in_parts
-from handlers.texts import concerns as texts
+from issues.raising import REASON, check_length
+from issues.summary import summarise
+from wording import issues as texts
 
 WAIT_TEXT = 0
 PENDING = "issue_step"
@@ -52,14 +52,14 @@ async def _issue_from(update: Update, context: BotContext, index: int = 2) -> Is
     """The issue named by the pressed button's data (``iq:<step>:<id>...``)."""
     assert update.callback_query is not None and update.callback_query.data is not None
     issue_id = int(update.callback_query.data.split(":")[index])
-    return await context.services.concerns.queue.find(issue_id)
+    return await context.services.issues.queue.find(issue_id)
 
 
 # --- the queue and a card -----------------------------------------------------------------------
 
 @admin_only("queue")
 async def queue_command(update: Update, context: BotContext) -> None:
-    groups = await context.services.concerns.queue.overview()
+    groups = await context.services.issues.queue.overview()
     if not groups:
         await reply(update, texts.QUEUE_EMPTY, inline([[(texts.BUTTON_CSV, "iq:csv")]]))
         return
@@ -95,10 +95,10 @@ async def open_card(update: Update, context: BotContext) -> None:
     services = context.services
     summary = await summarise(services.db, issue)
     titles = await themes_repo.titles(services.db)
-    history = await services.concerns.queue.history(issue)
+    history = await services.issues.queue.history(issue)
     card = texts.issue_card(summary, titles.get(issue.theme_slug, issue.theme_slug), history,
                             services.config.tz)
-    await reply_in_parts(update, card, inline(_card_buttons(issue, services.concerns.boards)))
+    await reply_in_parts(update, card, inline(_card_buttons(issue, services.issues.boards)))
 
 
 @admin_only("queue")
@@ -111,11 +111,11 @@ async def _done(update: Update, context: BotContext, before: Issue,
                 changed: Issue | None) -> None:
     """Say what happened, or that the issue had moved on before this step."""
     if changed is None:
-        current = await context.services.concerns.queue.find(before.id) or before
+        current = await context.services.issues.queue.find(before.id) or before
         await reply(update, texts.NOT_NOW.format(ref=current.ref,
                                                  status=texts.status_words(current)))
         return
-    told = await context.services.concerns.queue.audience(changed)
+    told = await context.services.issues.queue.audience(changed)
     await reply(update, texts.done(changed, told))
 
 
@@ -124,11 +124,11 @@ async def accept(update: Update, context: BotContext) -> None:
     assert update.callback_query is not None and update.callback_query.data is not None
     issue = await _issue_from(update, context)
     await close_buttons(update)
-    boards = context.services.concerns.boards
+    boards = context.services.issues.boards
     index = int(update.callback_query.data.split(":")[3])
     if issue is None or index >= len(boards):
         return
-    queue = context.services.concerns.queue
+    queue = context.services.issues.queue
     await _done(update, context, issue,
                 await queue.accept(issue, boards[index], _officer_id(update)))
 
@@ -139,7 +139,7 @@ async def merge_pick(update: Update, context: BotContext) -> None:
     await close_buttons(update)
     if issue is None:
         return
-    candidates = await context.services.concerns.queue.merge_candidates(issue)
+    candidates = await context.services.issues.queue.merge_candidates(issue)
     if not candidates:
         await reply(update, texts.MERGE_NONE)
         return
@@ -155,7 +155,7 @@ async def merge_into(update: Update, context: BotContext) -> None:
     await close_buttons(update)
     if issue is None or target is None:
         return
-    queue = context.services.concerns.queue
+    queue = context.services.issues.queue
     await _done(update, context, issue, await queue.merge(issue, target, _officer_id(update)))
 
 
@@ -167,7 +167,7 @@ async def close_issue(update: Update, context: BotContext) -> None:
     if issue is None:
         return
     outcome = update.callback_query.data.split(":")[3]
-    queue = context.services.concerns.queue
+    queue = context.services.issues.queue
     await _done(update, context, issue,
                 await queue.close(issue, outcome, Actor("officer", _officer_id(update))))
 
@@ -177,7 +177,7 @@ async def csv_export(update: Update, context: BotContext) -> None:
     assert update.effective_chat is not None
     await close_buttons(update)
     services = context.services
-    export = await services.concerns.csv()
+    export = await services.issues.csv()
     stamp = services.clock().astimezone(services.config.tz).strftime("%Y-%m-%d")
     await update.effective_chat.send_document(
         InputFile(export.content, filename=f"linkedup-issues-{stamp}.csv"),
@@ -213,7 +213,7 @@ async def respond_command(update: Update, context: BotContext) -> int:
     if not args:
         await reply(update, texts.RESPOND_USAGE)
         return ConversationHandler.END
-    issue = await context.services.concerns.queue.find(args[0])
+    issue = await context.services.issues.queue.find(args[0])
     if issue is None:
         await reply(update, texts.UNKNOWN_REF.format(ref=escape(args[0])))
         return ConversationHandler.END
@@ -231,7 +231,7 @@ async def words_received(update: Update, context: BotContext) -> int:
         await reply(update, problem_text(checked))
         return WAIT_TEXT
     pending = context.user_data.pop(PENDING, None)
-    queue = context.services.concerns.queue
+    queue = context.services.issues.queue
     issue = await queue.find(pending["issue"]) if pending else None
     if pending is None or issue is None:
         return ConversationHandler.END
@@ -265,7 +265,7 @@ def words_conversation() -> ConversationHandler[BotContext]:
 
 @admin_only("report")
 async def report_command(update: Update, context: BotContext) -> None:
-    boards = context.services.concerns.boards
+    boards = context.services.issues.boards
     await reply(update, texts.REPORT_PICK_BOARD,
                 inline([[(board, f"rp:{i}")] for i, board in enumerate(boards)]))
 
@@ -276,11 +276,11 @@ async def report_board(update: Update, context: BotContext) -> None:
     assert update.effective_chat is not None
     await close_buttons(update)
     services = context.services
-    boards = services.concerns.boards
+    boards = services.issues.boards
     index = int(update.callback_query.data.removeprefix("rp:"))
     if index >= len(boards):
         return
-    files = await services.concerns.board_report(boards[index])
+    files = await services.issues.board_report(boards[index])
     if files is None:
         await reply(update, texts.REPORT_NO_MEETING.format(board=escape(boards[index])))
         return

@@ -15,7 +15,7 @@ from telegram.ext import ConversationHandler, MessageHandler, filters
 
 from handlers.context import BotContext
 from handlers.replies import reply
-from handlers.texts import members as texts
+from wording import members as texts
 
 
 async def _leave_for_other_command(update: Update, context: BotContext) -> int:

@@ -27,7 +27,6 @@ from handlers.context import BotApplication, BotContext
 from handlers.keyboards import inline
 from handlers.leaving import TYPED_TEXT, leave_on_other_command
 from handlers.replies import close_buttons, reply
-from handlers.texts import meetings as texts
 from meetings.schedule import (
     OPTIONAL,
     Invalid,
@@ -37,6 +36,7 @@ from meetings.schedule import (
     parse_answer,
     plan_from_answers,
 )
+from wording import meetings as texts
 
 MENU, ASK, REVIEW, CONFIRM_CANCEL = range(4)
 DRAFT = "meeting"

@@ -21,7 +21,7 @@ from handlers.context import BotApplication, BotContext
 from handlers.keyboards import inline
 from handlers.leaving import TYPED_TEXT, leave_on_other_command
 from handlers.replies import close_buttons, reply
-from handlers.texts import meetings as texts
+from wording import meetings as texts
 
 PICK, TEXT, CONFIRM = range(3)
 DRAFT = "meeting_notes"

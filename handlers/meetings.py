@@ -12,9 +12,9 @@ from handlers.access import admin_only
 from handlers.context import BotApplication, BotContext
 from handlers.keyboards import from_buttons, inline
 from handlers.replies import reply, reply_in_parts
-from handlers.texts import meetings as texts
-from meetings.calendar import filename
+from meetings.ics import filename
 from meetings.messages import CALENDAR_PREFIX, RSVP_PREFIX, buttons
+from wording import meetings as texts
 
 SHOWN = 10
 """At most this many meetings in one /meetings or /attendees, so a reply stays readable."""

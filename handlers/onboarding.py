@@ -23,9 +23,9 @@ from handlers.context import BotContext
 from handlers.keyboards import inline
 from handlers.leaving import TYPED_TEXT, leave_on_other_command
 from handlers.replies import close_buttons, problem_text, reply
-from handlers.texts import members as texts
 from handlers.themes import send_theme_picker
 from members import details as rules
+from wording import members as texts
 
 PRIVACY, ORGANISATION, NAME, ROLE, EMAIL, EMAIL_CONSENT, UPDATE_CHOICE = range(7)
 ANSWERS = "join"

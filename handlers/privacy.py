@@ -11,7 +11,7 @@ from db import themes as themes_repo
 from handlers.context import BotApplication, BotContext
 from handlers.keyboards import inline
 from handlers.replies import reply
-from handlers.texts import members as texts
+from wording import members as texts
 
 
 async def mydata(update: Update, context: BotContext) -> None:

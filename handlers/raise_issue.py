@@ -19,18 +19,18 @@ from telegram.ext import (
     filters,
 )
 
-from concerns.raising import IMPACT, MAX_WAITING, MAX_WEEKS, SINCE, WHAT, Draft, check_length
-from concerns.raising import parse_count as parse_number
-from concerns.summary import summarise
 from db import themes as themes_repo
-from db.concerns import Figures
+from db.issues import Figures
 from db.members import Member
 from handlers.context import BotApplication, BotContext
 from handlers.keyboards import inline
 from handlers.leaving import TYPED_TEXT, leave_on_other_command
 from handlers.replies import close_buttons, problem_text, reply, reply_in_parts
-from handlers.texts import concerns as texts
+from issues.raising import IMPACT, MAX_WAITING, MAX_WEEKS, SINCE, WHAT, Draft, check_length
+from issues.raising import parse_count as parse_number
+from issues.summary import summarise
 from members.details import TextRule
+from wording import issues as texts
 
 THEME, WHAT_STATE, SIMILAR, IMPACT_STATE, WAITING, WEEKS, SINCE_STATE, BOARD, NAMED, REVIEW, \
     EDIT = range(11)
@@ -79,7 +79,7 @@ def _ask_text(html: str, state: int, buttons: list[list[tuple[str, str]]] | None
 
 async def _ask_similar(update: Update, context: BotContext) -> int:
     draft = _draft(context)
-    service = context.services.concerns
+    service = context.services.issues
     matches = await service.raising.similar(draft["theme"], draft["what"])
     if not matches:
         return await _ask(update, context, "impact")
@@ -115,7 +115,7 @@ async def _ask_review(update: Update, context: BotContext) -> int:
     member = await _member(update, context)
     if member is None:
         return await _not_a_member(update, context)
-    joining = await services.concerns.raising.joinable(draft["join"]) if draft.get("join") else None
+    joining = await services.issues.raising.joinable(draft["join"]) if draft.get("join") else None
     if draft.get("join") and joining is None:
         draft.pop("join")
         await reply(update, texts.JOIN_GONE)
@@ -191,7 +191,7 @@ async def _checked_text(update: Update, context: BotContext, rule: TextRule) -> 
         return None
     member = await _member(update, context)
     assert member is not None
-    findings = await context.services.concerns.raising.safeguarding_check(checked, member)
+    findings = await context.services.issues.raising.safeguarding_check(checked, member)
     if findings:
         await reply(update, texts.found_details(findings))
         return None
@@ -310,7 +310,7 @@ async def _confirm(update: Update, context: BotContext) -> int:
     member = await _member(update, context)
     if member is None:
         return await _not_a_member(update, context)
-    issue = await context.services.concerns.raising.submit(member, Draft(
+    issue = await context.services.issues.raising.submit(member, Draft(
         theme_slug=draft["theme"], what_happening=draft.get("what", ""),
         impact=draft.get("impact", ""), figures=_figures(draft), board=draft.get("board"),
         named=bool(draft.get("named")), join_issue_id=draft.get("join"),
@@ -383,8 +383,8 @@ async def my_issues(update: Update, context: BotContext) -> None:
     services = context.services
     titles = await themes_repo.titles(services.db)
     entries = []
-    for issue, _ in await services.concerns.raising.of_member(member):
-        merged_into = await services.concerns.queue.find(issue.merged_into) \
+    for issue, _ in await services.issues.raising.of_member(member):
+        merged_into = await services.issues.queue.find(issue.merged_into) \
             if issue.merged_into else None
         entries.append(texts.my_issue(issue, titles.get(issue.theme_slug, issue.theme_slug),
                                       merged_into))
@@ -402,7 +402,7 @@ async def follow_up_answer(update: Update, context: BotContext) -> None:
     assert query is not None and query.data is not None
     _, _, issue_id, answer = query.data.split(":")
     member = await _member(update, context)
-    queue = context.services.concerns.queue
+    queue = context.services.issues.queue
     issue = await queue.find(int(issue_id))
     recorded = member is not None and issue is not None and await queue.answer_follow_up(
         issue, member, answer)

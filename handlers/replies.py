@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardMarkup, Message, Update
 
-from handlers.texts import members as texts
 from members.details import Problem, TooShort
+from wording import members as texts
 
 SAFE_LENGTH = 3800
 """Below Telegram's 4096 characters, with room for HTML that does not count but may be close."""

@@ -10,7 +10,7 @@ from bulletins.stats import recent_stats
 from handlers.access import admin_only
 from handlers.context import BotApplication, BotContext
 from handlers.replies import reply
-from handlers.texts import stats as texts
+from wording import stats as texts
 
 
 @admin_only("stats")

@@ -9,8 +9,8 @@ from db import themes as themes_repo
 from db.members import Member
 from handlers.context import BotApplication, BotContext
 from handlers.replies import reply
-from handlers.texts import bulletins as bulletin_texts
-from handlers.texts import members as texts
+from wording import bulletins as bulletin_texts
+from wording import members as texts
 
 PREFIX = "themes:"
 

@@ -1,7 +1,7 @@
 """Board meetings as the issues feature sees them: each board's next meeting and its cut-off.
 
 The issues feature asks only "when does this board meet next, and until when do issues count
-for it?" (:class:`concerns.calendar.BoardCalendar`); this answers from the meetings table.
+for it?" (:class:`issues.board_dates.BoardCalendar`); this answers from the meetings table.
 """
 
 from __future__ import annotations
@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from concerns.calendar import BoardCalendar, BoardMeeting
 from db import meetings as repo
 from db.database import Database
+from issues.board_dates import BoardCalendar, BoardMeeting
 
 
 @dataclass

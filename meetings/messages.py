@@ -14,7 +14,7 @@ from db import themes as themes_repo
 from db.database import Database
 from db.meetings import BOARD, GOING, MAYBE, NO, WAITING, Meeting
 from delivery.messages import Button, OutgoingMessage
-from handlers.texts import meetings as texts
+from wording import meetings as texts
 
 Buttons = tuple[tuple[Button, ...], ...]
 RSVP_PREFIX, CALENDAR_PREFIX = "rsvp", "ics"

@@ -4,7 +4,7 @@ Due work, run on every tick: the database is the schedule. A reminder is due whe
 before the meeting (or, for a board meeting, before the cut-off for issues) has passed, it was
 not due before the meeting was made or moved, and ``meeting_sends`` has no row for it. After
 downtime only the latest of the reminders that fell due is sent, worded for the time actually
-left; the others are recorded as skipped. The campaign key names the meeting, the offset and the
+left; the others are recorded as skipped. The dispatch key names the meeting, the offset and the
 meeting's time, so each goes to each member once, across restarts, and a reschedule starts
 afresh. Messages are queued before the row is written, so a crash in between repeats nothing
 the engine has not already got.
@@ -16,7 +16,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.config import MeetingsConfig
 from db import meetings as repo
 from db import members as members_repo
 from db.database import Database
@@ -25,10 +24,11 @@ from db.members import Member
 from db.timeutil import to_db
 from delivery.engine import DeliveryEngine, Recipient
 from delivery.messages import OutgoingMessage
-from handlers.texts import meetings as texts
 from meetings.messages import Cards, buttons
-from meetings.offsets import Offset, parse_offsets
 from meetings.rsvp import KIND
+from settings.config import MeetingsConfig
+from settings.offsets import Offset, parse_offsets
+from wording import meetings as texts
 
 Due = tuple[str, datetime]
 """(what, when it fell due)."""

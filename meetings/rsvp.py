@@ -16,8 +16,8 @@ from db.meetings import GOING, WAITING, Attendee, Meeting
 from db.timeutil import Clock, to_db
 from delivery.engine import DeliveryEngine, Recipient
 from delivery.messages import OutgoingMessage
-from handlers.texts import meetings as texts
 from meetings.messages import Cards, buttons
+from wording import meetings as texts
 
 KIND = "meeting"
 

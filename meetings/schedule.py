@@ -16,8 +16,8 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from db.meetings import BOARD, Meeting, MeetingPlan
-from handlers.texts import meetings as texts
-from meetings.offsets import parse_offsets, wall_time
+from settings.offsets import parse_offsets, wall_time
+from wording import meetings as texts
 
 TITLE_MAX = 100
 SHORT_MAX = 100

@@ -14,25 +14,24 @@ from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.config import MeetingsConfig
-from bot.schedule import DueWork
 from db import meetings as repo
 from db import members as members_repo
 from db import themes as themes_repo
 from db.database import Database
 from db.meetings import GOING, MAYBE, WAITING, Attendee, Meeting, MeetingPlan
 from db.members import Member
-from db.timeutil import Clock, to_db
+from db.timeutil import Clock, DueWork, to_db
 from delivery.engine import DeliveryEngine, Recipient
 from delivery.messages import OutgoingMessage
-from handlers.texts import meetings as texts
-from meetings.calendar import calendar_file
+from meetings.ics import calendar_file
 from meetings.messages import Cards, buttons
 from meetings.reminders import Reminders, anchor_of, reminder_key
 from meetings.rsvp import KIND, Rsvps
 from meetings.schedule import PlanRules
 from members.directory import MemberDirectory
 from members.reports import spreadsheet_safe
+from settings.config import MeetingsConfig
+from wording import meetings as texts
 
 TOLD_OF_CHANGES = [GOING, MAYBE, WAITING]
 RECENT = timedelta(days=30)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import Config
+from settings.config import Config
 from tests.fakes.feed_site import FeedServer, serving_feeds
 from tests.fakes.mailchimp_api import FakeMailchimp
 from tests.fakes.telegram_api import FakeTelegram

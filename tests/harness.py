@@ -13,8 +13,8 @@ from typing import Any
 
 import tomli_w
 
-from bot.config import Config, load_config
 from bot.runtime import serve
+from settings.config import Config, load_config
 
 TOKEN = "123456789:TEST-token_for-the-loopback-fake"
 ADMIN_ID = 9_000_001

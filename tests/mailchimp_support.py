@@ -3,11 +3,11 @@ pointed at the loopback fake, and members made the way onboarding makes them."""
 
 from __future__ import annotations
 
-from bulletins.audience import AudienceSync
-from bulletins.mailchimp_client import MAX_CONNECTIONS, MailchimpClient
 from db import themes as themes_repo
 from db.database import Database
 from db.members import Member, MemberDetails
+from email_channel.audience import AudienceSync
+from email_channel.client import MAX_CONNECTIONS, MailchimpClient
 from members.directory import MemberDirectory
 from tests.fakes.mailchimp_api import API_KEY, LIST_ID, FakeMailchimp
 from tests.harness import FakeClock

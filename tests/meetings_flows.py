@@ -8,11 +8,11 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.config import Config
 from bot.runtime import close_services, open_services
 from db.database import Database
 from db.meetings import NETWORK, Meeting
 from meetings.schedule import plan_from_answers
+from settings.config import Config
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.telegram_users import BotMessage, SimUser
 from tests.harness import FakeClock

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import Config
 from db.database import Database
+from settings.config import Config
 from tests.fakes.feed_site import FeedServer, rss, rss_item
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.telegram_users import SimUser

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import Config
+from settings.config import Config
 from tests.fakes.feed_site import FeedServer, rss, rss_item
 from tests.fakes.mailchimp_api import API_KEY, LIST_ID, FakeMailchimp
 from tests.fakes.telegram_api import FakeTelegram

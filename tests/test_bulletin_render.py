@@ -6,8 +6,8 @@ import re
 from datetime import UTC, datetime
 
 from bulletins.model import Bulletin, BulletinItem, BulletinSection
-from bulletins.sanitise import plain_text_length
 from bulletins.telegram_render import render_for_member
+from feeds.sanitise import plain_text_length
 from tests.fakes.telegram_html import parse_html
 
 SUMMARY = "<p>" + "Places at the holiday scheme are filling fast. " * 14 + "</p>"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import ConfigError, load_config
+from settings.config import ConfigError, load_config
 from tests.harness import TOKEN
 
 ENV = {"LINKEDUP_TELEGRAM_TOKEN": TOKEN}

@@ -21,7 +21,7 @@ from db import deliveries, members
 from db.database import Database
 from db.members import MemberDetails
 from db.timeutil import utcnow
-from delivery.engine import CampaignProgress, DeliveryEngine, Recipient
+from delivery.engine import DeliveryEngine, DispatchProgress, Recipient
 from delivery.messages import OutgoingMessage
 from delivery.transport import (
     Blocked,
@@ -134,19 +134,19 @@ async def add_member(db: Database, telegram_id: int) -> int:
     return await members.insert(db, telegram_id, telegram_id, details, utcnow())
 
 
-async def until_finished(db: Database, campaign_id: int) -> None:
+async def until_finished(db: Database, dispatch_id: int) -> None:
     """Poll the ledger: unlike wait_idle, this also waits out rows sleeping on a backoff."""
     async with asyncio.timeout(3):
         while True:
-            campaign = await deliveries.get_campaign(db, campaign_id)
-            assert campaign is not None
-            if campaign.finished_at is not None:
+            dispatch = await deliveries.get_dispatch(db, dispatch_id)
+            assert dispatch is not None
+            if dispatch.finished_at is not None:
                 return
             await asyncio.sleep(0.01)
 
 
-async def statuses(db: Database, campaign_id: int) -> list[tuple[int, int, str]]:
-    rows = await deliveries.deliveries_of(db, campaign_id)
+async def statuses(db: Database, dispatch_id: int) -> list[tuple[int, int, str]]:
+    rows = await deliveries.deliveries_of(db, dispatch_id)
     return [(row.chat_id, row.part, row.status) for row in rows]
 
 
@@ -171,16 +171,16 @@ async def test_enqueue_twice_with_the_same_key_queues_each_part_once(database: D
     assert transport.count_by_chat() == {1: 2, 2: 2, 3: 2}
 
 
-async def test_enqueue_after_the_campaign_finished_sends_nothing_more(database: Database) -> None:
+async def test_enqueue_after_the_dispatch_finished_sends_nothing_more(database: Database) -> None:
     transport = RecordingTransport()
     engine = fast_engine(database, transport)
     async with running(engine):
-        campaign = await engine.enqueue("k", "bulletin", plain([1]))
-        await until_finished(database, campaign)
+        dispatch = await engine.enqueue("k", "bulletin", plain([1]))
+        await until_finished(database, dispatch)
         await engine.enqueue("k", "bulletin", plain([1, 2]))
         await engine.wait_idle(2)
     assert transport.count_by_chat() == {1: 1}
-    assert len(await deliveries.deliveries_of(database, campaign)) == 1
+    assert len(await deliveries.deliveries_of(database, dispatch)) == 1
 
 
 async def test_enqueue_of_ten_thousand_members_is_one_quick_transaction(
@@ -188,10 +188,10 @@ async def test_enqueue_of_ten_thousand_members_is_one_quick_transaction(
 ) -> None:
     engine = fast_engine(database, RecordingTransport())
     started = time.perf_counter()
-    campaign = await engine.enqueue("big", "bulletin", plain(range(10_000), "a"))
+    dispatch = await engine.enqueue("big", "bulletin", plain(range(10_000), "a"))
     elapsed = time.perf_counter() - started
 
-    progress = await engine.progress(campaign)
+    progress = await engine.progress(dispatch)
     assert progress.total == progress.pending == 10_000
     assert elapsed < 3.0
 
@@ -213,7 +213,7 @@ async def test_parts_go_out_in_order_and_spaced_per_chat(database: Database) -> 
     assert transport.times_to(2)[0] < transport.times_to(1)[1]
 
 
-async def test_two_campaigns_to_one_chat_still_respect_its_interval(database: Database) -> None:
+async def test_two_dispatches_to_one_chat_still_respect_its_interval(database: Database) -> None:
     transport = RecordingTransport()
     engine = fast_engine(database, transport, per_chat_interval=0.2)
     await engine.enqueue("first", "bulletin", plain([7], "one"))
@@ -221,7 +221,7 @@ async def test_two_campaigns_to_one_chat_still_respect_its_interval(database: Da
     async with running(engine):
         await engine.wait_idle(3)
 
-    assert transport.texts_to(7) == ["one", "two"]  # campaign order
+    assert transport.texts_to(7) == ["one", "two"]  # dispatch order
     assert gaps(transport.times_to(7))[0] >= 0.2 - EPS
 
 
@@ -249,7 +249,7 @@ async def test_retry_after_pauses_every_send_and_is_not_an_attempt(database: Dat
     transport = RecordingTransport()
     transport.plan[3] = [RetryLater(0.3)]
     engine = fast_engine(database, transport, global_rate=100.0)
-    campaign = await engine.enqueue("k", "bulletin", plain(range(1, 9)))
+    dispatch = await engine.enqueue("k", "bulletin", plain(range(1, 9)))
     async with running(engine):
         await engine.wait_idle(3)
 
@@ -257,7 +257,7 @@ async def test_retry_after_pauses_every_send_and_is_not_an_attempt(database: Dat
     later = [call.at for call in transport.sends if call.at > flood_at]
     assert later and min(later) >= flood_at + 0.3 - EPS
     assert transport.count_by_chat()[3] == 2
-    row = next(r for r in await deliveries.deliveries_of(database, campaign) if r.chat_id == 3)
+    row = next(r for r in await deliveries.deliveries_of(database, dispatch) if r.chat_id == 3)
     assert (row.status, row.attempts) == ("sent", 0)
 
 
@@ -288,26 +288,26 @@ async def test_member_already_blocked_at_send_time_is_skipped(database: Database
     member_id = await add_member(database, 21)
     transport = RecordingTransport()
     engine = fast_engine(database, transport)
-    campaign = await engine.enqueue("k", "bulletin", [Recipient(21, parts("hi"), member_id)])
+    dispatch = await engine.enqueue("k", "bulletin", [Recipient(21, parts("hi"), member_id)])
     await members.set_status(database, member_id, "blocked", utcnow())
     async with running(engine):
-        await until_finished(database, campaign)
+        await until_finished(database, dispatch)
 
     assert transport.sends == []
-    assert await statuses(database, campaign) == [(21, 0, "skipped")]
+    assert await statuses(database, dispatch) == [(21, 0, "skipped")]
 
 
 async def test_transient_failures_back_off_then_succeed(database: Database) -> None:
     transport = RecordingTransport()
     transport.plan[5] = [TransientFailure("502 Bad Gateway"), TransientFailure("timed out")]
     engine = fast_engine(database, transport, backoff_base=0.05)
-    campaign = await engine.enqueue("k", "bulletin", plain([5]))
+    dispatch = await engine.enqueue("k", "bulletin", plain([5]))
     async with running(engine):
-        await until_finished(database, campaign)
+        await until_finished(database, dispatch)
 
     first_wait, second_wait = gaps(transport.times_to(5))
     assert first_wait >= 0.05 - EPS and second_wait >= 0.1 - EPS  # exponential
-    [row] = await deliveries.deliveries_of(database, campaign)
+    [row] = await deliveries.deliveries_of(database, dispatch)
     assert (row.status, row.attempts) == ("sent", 2)
 
 
@@ -315,28 +315,28 @@ async def test_transient_failure_gives_up_after_max_attempts(database: Database)
     transport = RecordingTransport()
     transport.plan[5] = [TransientFailure("502 Bad Gateway")] * 10
     engine = fast_engine(database, transport, max_attempts=3)
-    campaign = await engine.enqueue("k", "bulletin", plain([5, 6], "p0", "p1"))
+    dispatch = await engine.enqueue("k", "bulletin", plain([5, 6], "p0", "p1"))
     async with running(engine):
-        await until_finished(database, campaign)
+        await until_finished(database, dispatch)
 
     assert transport.texts_to(5) == ["p0"] * 3
-    rows = await deliveries.deliveries_of(database, campaign)
+    rows = await deliveries.deliveries_of(database, dispatch)
     assert [(r.chat_id, r.part, r.status) for r in rows] == [
         (5, 0, "failed"), (5, 1, "skipped"), (6, 0, "sent"), (6, 1, "sent"),
     ]
     assert (rows[0].attempts, rows[0].error) == (3, "502 Bad Gateway")
-    assert (await engine.progress(campaign)).failed == 1
+    assert (await engine.progress(dispatch)).failed == 1
 
 
 async def test_rejected_message_fails_at_once_with_the_reason(database: Database) -> None:
     transport = RecordingTransport()
     transport.plan[5] = [Rejected("Bad Request: can't parse entities")]
     engine = fast_engine(database, transport)
-    campaign = await engine.enqueue("k", "bulletin", plain([5]))
+    dispatch = await engine.enqueue("k", "bulletin", plain([5]))
     async with running(engine):
-        await until_finished(database, campaign)
+        await until_finished(database, dispatch)
 
-    [row] = await deliveries.deliveries_of(database, campaign)
+    [row] = await deliveries.deliveries_of(database, dispatch)
     assert (row.status, row.error) == ("failed", "Bad Request: can't parse entities")
     assert len(transport.sends) == 1
 
@@ -345,12 +345,12 @@ async def test_an_exception_in_one_send_does_not_stop_the_worker(database: Datab
     transport = RecordingTransport()
     transport.plan[5] = [RuntimeError("connection pool exploded")]
     engine = fast_engine(database, transport)
-    campaign = await engine.enqueue("k", "bulletin", plain([5, 6, 7]))
+    dispatch = await engine.enqueue("k", "bulletin", plain([5, 6, 7]))
     async with running(engine):
-        await until_finished(database, campaign)
+        await until_finished(database, dispatch)
 
     assert transport.count_by_chat() == {5: 2, 6: 1, 7: 1}
-    assert (await engine.progress(campaign)).sent == 3
+    assert (await engine.progress(dispatch)).sent == 3
 
 
 async def test_migrated_chat_is_followed_for_this_and_later_parts(database: Database) -> None:
@@ -358,14 +358,14 @@ async def test_migrated_chat_is_followed_for_this_and_later_parts(database: Data
     transport = RecordingTransport()
     transport.plan[31] = [ChatMoved(-100_31)]
     engine = fast_engine(database, transport)
-    campaign = await engine.enqueue("k", "bulletin", [Recipient(31, parts("p0", "p1"), member_id)])
+    dispatch = await engine.enqueue("k", "bulletin", [Recipient(31, parts("p0", "p1"), member_id)])
     async with running(engine):
-        await until_finished(database, campaign)
+        await until_finished(database, dispatch)
 
     assert [(c.chat_id, c.text) for c in transport.sends] == [
         (31, "p0"), (-100_31, "p0"), (-100_31, "p1"),
     ]
-    assert await statuses(database, campaign) == [(-100_31, 0, "sent"), (-100_31, 1, "sent")]
+    assert await statuses(database, dispatch) == [(-100_31, 0, "sent"), (-100_31, 1, "sent")]
     member = await members.get_by_id(database, member_id)
     assert member is not None and member.chat_id == -100_31
 
@@ -373,7 +373,7 @@ async def test_migrated_chat_is_followed_for_this_and_later_parts(database: Data
 # --- progress, completion, cancel -------------------------------------------------------------
 
 
-def render(progress: CampaignProgress) -> OutgoingMessage:
+def render(progress: DispatchProgress) -> OutgoingMessage:
     state = "done" if progress.done else "sending"
     return OutgoingMessage(html=f"{progress.title}: {progress.sent}/{progress.total} {state}")
 
@@ -410,12 +410,12 @@ async def test_progress_edits_are_throttled(database: Database) -> None:
 
 
 async def test_completion_hook_runs_once_with_the_final_numbers(database: Database) -> None:
-    finished: list[CampaignProgress] = []
+    finished: list[DispatchProgress] = []
 
-    async def on_bulletin_done(progress: CampaignProgress) -> None:
+    async def on_bulletin_done(progress: DispatchProgress) -> None:
         finished.append(progress)
 
-    async def never(progress: CampaignProgress) -> None:
+    async def never(progress: DispatchProgress) -> None:
         raise AssertionError("hook of another kind ran")
 
     transport = RecordingTransport()
@@ -424,40 +424,40 @@ async def test_completion_hook_runs_once_with_the_final_numbers(database: Databa
     engine.on_done("bulletin", on_bulletin_done)
     engine.on_done("reminder", never)
     async with running(engine):
-        campaign = await engine.enqueue("k", "bulletin", plain([1, 2, 3]))
+        dispatch = await engine.enqueue("k", "bulletin", plain([1, 2, 3]))
         await engine.wait_idle(3)
 
     [summary] = finished
-    assert (summary.campaign_id, summary.done) == (campaign, True)
+    assert (summary.dispatch_id, summary.done) == (dispatch, True)
     assert (summary.total, summary.sent, summary.failed) == (3, 2, 1)
-    stored = await deliveries.get_campaign(database, campaign)
+    stored = await deliveries.get_dispatch(database, dispatch)
     assert stored is not None and stored.status == "done" and stored.finished_at is not None
 
 
 async def test_cancel_skips_what_is_queued_and_runs_no_hook(database: Database) -> None:
-    hooks: list[CampaignProgress] = []
+    hooks: list[DispatchProgress] = []
 
-    async def hook(progress: CampaignProgress) -> None:
+    async def hook(progress: DispatchProgress) -> None:
         hooks.append(progress)
 
     transport = RecordingTransport()
     engine = fast_engine(database, transport, global_rate=20.0)
     engine.on_done("bulletin", hook)
     async with running(engine):
-        campaign = await engine.enqueue("k", "bulletin", plain(range(1, 21)))
+        dispatch = await engine.enqueue("k", "bulletin", plain(range(1, 21)))
         await transport.wait_for_sends(3)
         cancelled = await engine.cancel("k")
-        await until_finished(database, campaign)
+        await until_finished(database, dispatch)
 
     assert cancelled is not None and cancelled.cancelled
     sent = len(transport.sends)
     assert sent <= 4
-    progress = await engine.progress(campaign)
+    progress = await engine.progress(dispatch)
     assert (progress.sent, progress.skipped, progress.done) == (sent, 20 - sent, True)
-    stored = await deliveries.get_campaign(database, campaign)
+    stored = await deliveries.get_dispatch(database, dispatch)
     assert stored is not None and stored.status == "cancelled"
     assert hooks == []
-    assert await engine.cancel("no-such-campaign") is None
+    assert await engine.cancel("no-such-dispatch") is None
 
 
 # --- stopping and crashing ----------------------------------------------------------------
@@ -468,17 +468,17 @@ async def test_clean_stop_lets_calls_in_flight_finish(tmp_path: Path) -> None:
     first = RecordingTransport(latency=0.05)
     db = await Database.open(path)
     engine = fast_engine(db, first, global_rate=100.0)
-    campaign = await engine.enqueue("k", "bulletin", plain(range(1, 21)))
+    dispatch = await engine.enqueue("k", "bulletin", plain(range(1, 21)))
     engine.start()
     await first.wait_for_sends(5)
     await engine.stop(grace=2)
-    assert "sending" not in {status for *_, status in await statuses(db, campaign)}
+    assert "sending" not in {status for *_, status in await statuses(db, dispatch)}
     await db.close()
 
     second = RecordingTransport()
     db = await Database.open(path)
     async with running(fast_engine(db, second)):
-        await until_finished(db, campaign)
+        await until_finished(db, dispatch)
     await db.close()
 
     assert not set(first.count_by_chat()) & set(second.count_by_chat())
@@ -490,7 +490,7 @@ async def test_after_a_crash_only_calls_in_flight_are_sent_again(tmp_path: Path)
     crashed = RecordingTransport(hang_after=4)  # the 5th and 6th calls never return
     db = await Database.open(path)
     engine = fast_engine(db, crashed, concurrency=2)
-    campaign = await engine.enqueue("k", "bulletin", plain(range(1, 11)))
+    dispatch = await engine.enqueue("k", "bulletin", plain(range(1, 11)))
     engine.start()
     await crashed.wait_for_sends(6)
     await engine.stop(grace=0)  # like a kill: the two hung calls never record an outcome
@@ -501,7 +501,7 @@ async def test_after_a_crash_only_calls_in_flight_are_sent_again(tmp_path: Path)
     resumed = RecordingTransport()
     db = await Database.open(path)
     async with running(fast_engine(db, resumed)):
-        await until_finished(db, campaign)
+        await until_finished(db, dispatch)
     await db.close()
 
     assert resumed.count_by_chat() == {c: 1 for c in range(1, 11) if c not in delivered}

@@ -14,12 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import ThemeConfig, default_themes
-from bulletins.feeds import parse_feed
-from bulletins.ingest import store_items
-from bulletins.themes import ThemeMatcher
 from db import articles
 from db.database import Database
+from feeds.fetch import parse_feed
+from feeds.ingest import store_items
+from feeds.themes import ThemeMatcher
+from settings.config import ThemeConfig, default_themes
 from tests.fakes.telegram_html import parse_html
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "feed-corpus"

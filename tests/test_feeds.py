@@ -17,14 +17,14 @@ import httpx
 import pytest
 from aiohttp import web
 
-from bot.config import FeedConfig
-from bulletins import feeds as feeds_module
-from bulletins.feeds import FetchStatus, fetch_feed, parse_feed
-from bulletins.ingest import IngestReport, ingest_feeds
-from bulletins.themes import ThemeMatcher
 from db import articles
 from db.database import Database
 from db.themes import Theme
+from feeds import fetch as feeds_module
+from feeds.fetch import FetchStatus, fetch_feed, parse_feed
+from feeds.ingest import IngestReport, ingest_feeds
+from feeds.themes import ThemeMatcher
+from settings.config import FeedConfig
 from tests.fakes.feed_site import FeedServer, rss, rss_item
 from tests.fakes.telegram_html import parse_html
 

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from bulletins.audience import AudienceSync, Outcome
-from bulletins.mailchimp_client import MailchimpAuthError, MailchimpClient, subscriber_hash
 from db import mailchimp as repo
 from db.database import Database
+from email_channel.audience import AudienceSync, Outcome
+from email_channel.client import MailchimpAuthError, MailchimpClient, subscriber_hash
 from members.directory import MemberDirectory
 from tests.fakes.mailchimp_api import FakeMailchimp
 from tests.harness import FakeClock
@@ -232,7 +232,7 @@ async def test_reconcile_with_a_wrong_key_stops_with_one_clear_error(
 
 
 async def test_the_retry_backoff_grows_and_is_capped(clock: FakeClock) -> None:
-    from bulletins.audience import retry_at
+    from email_channel.audience import retry_at
 
     now = clock()
     assert retry_at(now, 0) == now + timedelta(minutes=1)

@@ -10,16 +10,16 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bulletins.audience import AudienceSync
-from bulletins.campaigns import CampaignError, EmailCampaigns, next_quarter_hour
-from bulletins.email import NetworkDetails, render_email
-from bulletins.email_channel import MailchimpChannel
-from bulletins.email_stats import bulletin_stats
-from bulletins.mailchimp_client import MailchimpRejected, MailchimpUnavailable
 from bulletins.model import Bulletin, BulletinItem, BulletinSection
 from bulletins.stats import EmailFigures
 from db import mailchimp as repo
 from db.database import Database
+from email_channel.audience import AudienceSync
+from email_channel.campaigns import CampaignError, EmailCampaigns, next_quarter_hour
+from email_channel.channel import MailchimpChannel
+from email_channel.client import MailchimpRejected, MailchimpUnavailable
+from email_channel.render import NetworkDetails, render_email
+from email_channel.stats import bulletin_stats
 from tests.fakes.mailchimp_api import FakeCampaign, FakeMailchimp
 from tests.harness import FakeClock
 from tests.mailchimp_support import make_client, open_db

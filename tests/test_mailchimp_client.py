@@ -11,7 +11,7 @@ import mailchimp_marketing
 import pytest
 import requests
 
-from bulletins.mailchimp_client import (
+from email_channel.client import (
     MAX_CONNECTIONS,
     MailchimpAuthError,
     MailchimpClient,

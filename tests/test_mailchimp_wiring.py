@@ -9,11 +9,11 @@ import os
 import sys
 from pathlib import Path
 
-from bot.config import Config
 from bot.runtime import close_services, open_services
-from bulletins.audience import AudienceSync
 from db.database import Database
+from email_channel.audience import AudienceSync
 from members.directory import MemberDirectory
+from settings.config import Config
 from tests.fakes.mailchimp_api import API_KEY, LIST_ID, FakeMailchimp
 from tests.fakes.telegram_api import FakeTelegram
 from tests.flows import join

@@ -18,10 +18,10 @@ from icalendar import Calendar
 
 from bot.cli import main
 from bot.cli_options import CliContext
-from bot.config import Config
 from db.database import Database
 from db.meetings import BOARD
 from meetings.boards import board_calendar
+from settings.config import Config
 from tests.fakes.telegram_api import FakeTelegram
 from tests.flows import join
 from tests.harness import ADMIN_ID, FakeClock, make_config, running_bot

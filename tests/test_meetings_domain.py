@@ -11,10 +11,8 @@ import pytest
 from icalendar import Calendar
 
 from db.meetings import BOARD, NETWORK, Meeting
-from handlers.texts.meetings import time_left
-from meetings.calendar import calendar_file
+from meetings.ics import calendar_file
 from meetings.importer import UnreadableFile, read_rows
-from meetings.offsets import parse_offset, parse_offsets
 from meetings.schedule import (
     Invalid,
     Passed,
@@ -23,6 +21,8 @@ from meetings.schedule import (
     parse_answer,
     plan_from_answers,
 )
+from settings.offsets import parse_offset, parse_offsets
+from wording.meetings import time_left
 
 LONDON = ZoneInfo("Europe/London")
 NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)

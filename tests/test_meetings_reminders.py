@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from icalendar import Calendar
 
-from bot.config import Config
 from db.meetings import BOARD
+from settings.config import Config
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.telegram_users import SimUser
 from tests.flows import join
@@ -83,8 +83,8 @@ async def test_each_reminder_goes_once_across_a_restart(
         clock.now = utc(2026, 11, 18, 10, 0)
         await member.wait_for_text("starts tomorrow")
     key = f"reminder:{meeting.id}:7d:2026-11-19T10:00:00+00:00"
-    assert await rows(config, "SELECT COUNT(*) FROM deliveries d JOIN campaigns c"
-                              " ON c.id = d.campaign_id WHERE c.key = ?", (key,)) == [(1,)]
+    assert await rows(config, "SELECT COUNT(*) FROM deliveries d JOIN dispatches c"
+                              " ON c.id = d.dispatch_id WHERE c.key = ?", (key,)) == [(1,)]
     assert len(reminders(member)) == 2
     assert await rows(config, "SELECT what, outcome FROM meeting_sends ORDER BY what") == [
         ("1d", "sent"), ("7d", "sent")]

@@ -8,9 +8,9 @@ import json
 
 import pytest
 
-from bot.config import Config
 from db import members as members_repo
 from db.database import Database
+from settings.config import Config
 from tests.fakes.telegram_api import FakeTelegram
 from tests.flows import join
 from tests.harness import ADMIN_ID, FakeClock, eventually, running_bot

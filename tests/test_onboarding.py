@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.config import Config
 from db import members as members_repo
 from db.database import Database
+from settings.config import Config
 from tests.fakes.telegram_api import FakeTelegram
 from tests.flows import begin_joining, join
 from tests.harness import FakeClock, running_bot

@@ -10,7 +10,7 @@ import random
 
 import pytest
 
-from bulletins.sanitise import (
+from feeds.sanitise import (
     ELLIPSIS,
     html_to_plain,
     plain_summary,

@@ -22,7 +22,7 @@ from db import deliveries, members
 from db.database import Database
 from db.members import MemberDetails
 from db.timeutil import utcnow
-from delivery.engine import CampaignProgress, DeliveryEngine, Recipient
+from delivery.engine import DeliveryEngine, DispatchProgress, Recipient
 from delivery.messages import Button, Document, OutgoingMessage
 from delivery.transport import Blocked, Rejected, RetryLater, Sent, TransientFailure
 from tests.fakes.telegram_api import ApiRequest, FakeTelegram
@@ -47,16 +47,16 @@ async def transport(tg: FakeTelegram) -> AsyncIterator[TelegramTransport]:
 async def deliver(
     db: Database, transport: TelegramTransport, recipients: Sequence[Recipient], **options: Any
 ) -> int:
-    """Enqueue one campaign and run an engine with Telegram's real limits until it finishes."""
+    """Enqueue one dispatch and run an engine with Telegram's real limits until it finishes."""
     finished = asyncio.Event()
 
-    async def on_done(progress: CampaignProgress) -> None:
+    async def on_done(progress: DispatchProgress) -> None:
         finished.set()
 
     report_chat_id = options.pop("report_chat_id", None)
     engine = DeliveryEngine(db, transport, **options)
     engine.on_done("bulletin", on_done)
-    campaign = await engine.enqueue("campaign", "bulletin", recipients,
+    dispatch = await engine.enqueue("dispatch", "bulletin", recipients,
                                     report_chat_id=report_chat_id)
     engine.start()
     try:
@@ -64,7 +64,7 @@ async def deliver(
             await finished.wait()
     finally:
         await engine.stop()
-    return campaign
+    return dispatch
 
 
 async def add_member(db: Database, chat_id: int) -> int:
@@ -103,13 +103,13 @@ async def test_retry_after_is_honoured_by_every_send(
 ) -> None:
     users = [tg.user() for _ in range(4)]
     tg.force_retry_after(1, count=1)
-    campaign = await deliver(database, transport, [Recipient(u.id, text("Hi")) for u in users])
+    dispatch = await deliver(database, transport, [Recipient(u.id, text("Hi")) for u in users])
 
     [flood] = sends(tg, 429)
     ok_times = [r.timestamp for r in sends(tg, 200)]
     assert min(ok_times) >= flood.timestamp + 1.0 - 0.01
     assert tg.delivered_per_chat == {u.id: 1 for u in users}
-    rows = await deliveries.deliveries_of(database, campaign)
+    rows = await deliveries.deliveries_of(database, dispatch)
     assert {(r.status, r.attempts) for r in rows} == {("sent", 0)}
 
 
@@ -123,11 +123,11 @@ async def test_member_who_blocked_the_bot_is_marked_blocked(
         Recipient(gone.id, [*text("part 1"), *text("part 2")], gone_member),
         Recipient(staying.id, [*text("part 1"), *text("part 2")]),
     ]
-    campaign = await deliver(database, transport, recipients, per_chat_interval=0.0)
+    dispatch = await deliver(database, transport, recipients, per_chat_interval=0.0)
 
     member = await members.get_by_id(database, gone_member)
     assert member is not None and member.status == "blocked"
-    rows = await deliveries.deliveries_of(database, campaign)
+    rows = await deliveries.deliveries_of(database, dispatch)
     assert [(r.chat_id, r.status) for r in rows] == [
         (gone.id, "blocked"), (gone.id, "skipped"), (staying.id, "sent"), (staying.id, "sent"),
     ]
@@ -140,12 +140,12 @@ async def test_server_errors_are_retried_until_delivered(
     user = tg.user()
     tg.fail_next("sendMessage", 502, count=1)
     tg.fail_next("sendMessage", 500, count=1)
-    campaign = await deliver(database, transport, [Recipient(user.id, text("Hi"))],
+    dispatch = await deliver(database, transport, [Recipient(user.id, text("Hi"))],
                              backoff_base=0.05, per_chat_interval=0.0)
 
     assert [r.status for r in sends(tg)] == [502, 500, 200]
     assert tg.delivered_per_chat == {user.id: 1}
-    [row] = await deliveries.deliveries_of(database, campaign)
+    [row] = await deliveries.deliveries_of(database, dispatch)
     assert (row.status, row.attempts) == ("sent", 2)
 
 
@@ -170,7 +170,7 @@ async def test_progress_message_ends_as_the_final_summary(
     officer = tg.user()
     users = [tg.user() for _ in range(3)]
 
-    def render(progress: CampaignProgress) -> OutgoingMessage:
+    def render(progress: DispatchProgress) -> OutgoingMessage:
         state = "Finished" if progress.done else "Sending"
         return OutgoingMessage(html=f"<b>{state}</b>: {progress.sent} of {progress.total}")
 

@@ -1,0 +1,123 @@
+"""``linkedup feed …`` and ``linkedup bulletin …``: the officer's content work from a shell.
+
+These commands never send to Telegram themselves: a bulletin sent from here is queued in the
+delivery ledger and the running bot delivers it (only one engine may send from a database).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import TypeVar
+
+import click
+
+from bot.cli_options import CONFIG_OPTION, cli_clock, load_or_exit
+from bot.runtime import close_services, open_services
+from bot.services import Services
+from bulletins.drafts import DraftError
+from bulletins.service import SendRefused
+from db import members as members_repo
+from feeds.sanitise import html_to_plain
+from settings.config import Config
+from wording import bulletins as texts
+
+Result = TypeVar("Result")
+
+
+def load(config_path: Path | None) -> Config:
+    """The same config must be able to run the bot, which delivers what these commands queue."""
+    return load_or_exit(config_path, need_token=True)
+
+
+def with_services(config: Config, work: Callable[[Services], Awaitable[Result]]) -> Result:
+    clock = cli_clock()
+
+    async def run() -> Result:
+        services = await open_services(config, clock)
+        try:
+            return await work(services)
+        finally:
+            await close_services(services)
+
+    return asyncio.run(run())
+
+
+@click.group()
+def feed() -> None:
+    """The website's feeds."""
+
+
+@feed.command("fetch")
+@CONFIG_OPTION
+def feed_fetch(config_path: Path | None) -> None:
+    """Read every configured feed now and store new and edited articles."""
+    config = load(config_path)
+    if not config.feed.urls:
+        raise click.ClickException("no feeds configured: add [feed] urls to the config file")
+    report = with_services(config, lambda services: services.feeds.fetch_now())
+    click.echo(html_to_plain(texts.fetch_report(report.feeds, 0)))
+    if report.failed:
+        raise SystemExit(1)
+
+
+@click.group()
+def bulletin() -> None:
+    """This month's bulletin."""
+
+
+@bulletin.command("draft")
+@CONFIG_OPTION
+def bulletin_draft(config_path: Path | None) -> None:
+    """Open (or show) the current draft: the articles since the last bulletin."""
+    async def show(services: Services) -> str:
+        draft = await services.bulletins.open_draft()
+        sections = [(s.theme_title, [i.title for i in s.items]) for s in draft.bulletin.sections]
+        intro = html_to_plain(draft.bulletin.intro_html) or "none"
+        return html_to_plain(texts.draft_summary(draft.record.title, draft.record.status,
+                                                 intro, sections))
+
+    click.echo(with_services(load(config_path), show))
+
+
+@bulletin.command("preview")
+@CONFIG_OPTION
+@click.option("--member", "telegram_id", type=int, default=None,
+              help="Show it as this member (Telegram user id) will get it.")
+def bulletin_preview(config_path: Path | None, telegram_id: int | None) -> None:
+    """Print exactly what a member will receive, message by message."""
+    async def show(services: Services) -> str:
+        draft = await services.bulletins.open_draft()
+        member = await services.members.find(telegram_id) if telegram_id else None
+        if telegram_id and member is None:
+            raise click.ClickException(f"no member with Telegram id {telegram_id}")
+        messages = await services.bulletins.preview(draft.bulletin, member)
+        return "\n\n----- next message -----\n\n".join(html_to_plain(m.html) for m in messages)
+
+    click.echo(with_services(load(config_path), show))
+
+
+@bulletin.command("send")
+@CONFIG_OPTION
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def bulletin_send(config_path: Path | None, yes: bool) -> None:
+    """Queue the draft for every member; the running bot delivers it."""
+    config = load(config_path)
+
+    async def count(services: Services) -> int:
+        return len(await members_repo.list_reachable(services.db))
+
+    members = with_services(config, count)
+    if not yes:
+        click.confirm(f"Send the draft to {members} members?", abort=True)
+
+    async def send(services: Services) -> int:
+        try:
+            return await services.bulletins.send_now(await services.bulletins.open_draft(), None)
+        except (DraftError, SendRefused) as error:
+            raise click.ClickException(str(error)) from None
+
+    dispatch = with_services(config, send)
+    click.echo(f"Queued for {members} members (delivery {dispatch}); the running bot sends it. "
+               "Start it with `linkedup run` if it is not running.")

@@ -1,0 +1,144 @@
+"""The board report as a Word document and as an HTML page, from one list of blocks.
+
+The report is laid out once, as headings, paragraphs and tables of plain text; each renderer only
+knows how to draw those three things, so the Word and HTML versions always say the same.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+from html import escape
+from zoneinfo import ZoneInfo
+
+from docx import Document
+
+from issues.report import BoardReport, ReportedIssue
+from wording import issues as texts
+
+
+@dataclass(frozen=True)
+class Heading:
+    text: str
+    level: int
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    text: str
+    label: str | None = None
+
+
+@dataclass(frozen=True)
+class Table:
+    header: tuple[str, ...]
+    rows: Sequence[tuple[str, ...]]
+
+
+Block = Heading | Paragraph | Table
+
+
+def _number(value: int | None, unit: str = "") -> str:
+    return texts.NOT_GIVEN if value is None else f"{value:,}{unit}"
+
+
+def _summary_table(report: BoardReport) -> Table:
+    rows = [(t.theme_title, str(t.issues), str(t.organisations), _number(t.waiting),
+             _number(t.longest_wait_weeks, " weeks")) for t in report.themes]
+    weeks = [t.longest_wait_weeks for t in report.themes if t.longest_wait_weeks is not None]
+    rows.append((texts.REPORT_TOTAL, str(len(report.issues)), str(report.organisations),
+                 _number(report.waiting), _number(max(weeks) if weeks else None, " weeks")))
+    return Table(texts.REPORT_TABLE_HEADER, rows)
+
+
+def _issue_blocks(item: ReportedIssue) -> list[Block]:
+    s = item.summary
+    return [
+        Heading(f"{s.issue.ref}: {item.theme_title}", 2),
+        Paragraph(texts.report_who(s), texts.REPORT_WHO),
+        Paragraph(s.issue.what_happening, texts.REPORT_WHAT),
+        Paragraph(s.issue.impact, texts.REPORT_IMPACT),
+        Paragraph(texts.report_figures(s), texts.REPORT_FIGURES),
+    ]
+
+
+def _you_said_blocks(report: BoardReport, tz: ZoneInfo) -> list[Block]:
+    if report.previous_meeting_at is None:
+        return [Paragraph(texts.REPORT_FIRST)]
+    rows = [(i.summary.issue.ref, texts.snippet(i.summary.issue.what_happening, 300),
+             texts.report_we_did(i.summary.issue)) for i in report.previous]
+    return [Paragraph(texts.report_you_said_intro(report.previous_meeting_at, tz)),
+            Table(texts.REPORT_YOU_SAID_HEADER, rows)]
+
+
+def report_blocks(report: BoardReport, tz: ZoneInfo) -> list[Block]:
+    meeting = report.meeting
+    blocks: list[Block] = [
+        Heading(texts.REPORT_TITLE, 0),
+        Paragraph(texts.report_intro(report.board, meeting.starts_at, meeting.cut_off_at, tz)),
+        Heading(texts.REPORT_SUMMARY, 1),
+        Paragraph(texts.report_overview(len(report.issues), report.organisations,
+                                        report.waiting)),
+        _summary_table(report),
+        Heading(texts.REPORT_ISSUES, 1),
+    ]
+    if not report.issues:
+        blocks.append(Paragraph(texts.REPORT_NO_ISSUES))
+    for item in report.issues:
+        blocks += _issue_blocks(item)
+    blocks.append(Heading(texts.REPORT_YOU_SAID, 1))
+    return blocks + _you_said_blocks(report, tz)
+
+
+def to_docx(blocks: list[Block]) -> bytes:
+    document = Document()
+    for block in blocks:
+        match block:
+            case Heading(text, level):
+                document.add_heading(text, level)
+            case Paragraph(text, label):
+                paragraph = document.add_paragraph()
+                if label:
+                    paragraph.add_run(f"{label}: ").bold = True
+                paragraph.add_run(text)
+            case Table(header, rows):
+                table = document.add_table(rows=1, cols=len(header))
+                table.style = "Table Grid"
+                for cell, title in zip(table.rows[0].cells, header, strict=True):
+                    cell.text = title
+                    cell.paragraphs[0].runs[0].bold = True
+                for row in rows:
+                    for cell, value in zip(table.add_row().cells, row, strict=True):
+                        cell.text = value
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def _html_block(block: Block) -> str:
+    match block:
+        case Heading(text, level):
+            return f"<h{level + 1}>{escape(text)}</h{level + 1}>"
+        case Paragraph(text, label):
+            strong = f"<strong>{escape(label)}:</strong> " if label else ""
+            body = escape(text).replace("\n", "<br>\n")
+            return f"<p>{strong}{body}</p>"
+        case Table(header, rows):
+            head = "".join(f"<th>{escape(h)}</th>" for h in header)
+            body = "\n".join("<tr>" + "".join(f"<td>{escape(v)}</td>" for v in row) + "</tr>"
+                             for row in rows)
+            return f"<table>\n<thead><tr>{head}</tr></thead>\n<tbody>\n{body}\n</tbody>\n</table>"
+    raise AssertionError(f"unknown block {block!r}")
+
+
+_STYLE = ("body{font-family:sans-serif;max-width:50em;margin:2em auto;line-height:1.4}"
+          "table{border-collapse:collapse}td,th{border:1px solid #999;padding:.3em .6em;"
+          "text-align:left;vertical-align:top}")
+
+
+def to_html(blocks: list[Block]) -> str:
+    body = "\n".join(_html_block(block) for block in blocks)
+    return (f'<!DOCTYPE html>\n<html lang="en-GB">\n<head><meta charset="utf-8">'
+            f"<title>{escape(texts.REPORT_TITLE)}</title><style>{_STYLE}</style></head>\n"
+            f"<body>\n{body}\n</body>\n</html>\n")

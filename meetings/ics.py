@@ -1,0 +1,70 @@
+"""The "Add to calendar" file: one RFC 5545 event, in local time with its VTIMEZONE.
+
+Local time with a TZID (rather than UTC) keeps the event at 10:00 in a calendar app even if the
+app applies a different idea of daylight saving; the VTIMEZONE makes the file self-contained.
+The UID is fixed per meeting and SEQUENCE counts reschedules, so opening a newer file updates
+the event instead of adding a second one.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from icalendar import Calendar, Event
+
+from db.meetings import BOARD, Meeting
+from wording import meetings as texts
+
+PRODID = "-//Linked-up network//linkedup-bot//EN"
+
+
+def calendar_file(meeting: Meeting, tz: ZoneInfo, now: datetime) -> bytes:
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("method", "PUBLISH")
+    calendar.add_component(_event(meeting, tz, now))
+    start = meeting.starts_at.astimezone(tz).date()
+    calendar.add_missing_timezones(first_date=start - timedelta(days=366),
+                                   last_date=start + timedelta(days=366))
+    return calendar.to_ical()
+
+
+def _event(meeting: Meeting, tz: ZoneInfo, now: datetime) -> Event:
+    event = Event()
+    event.add("uid", f"meeting-{meeting.id}@linkedup-bot")
+    event.add("sequence", meeting.sequence)
+    event.add("dtstamp", now)
+    event.add("dtstart", meeting.starts_at.astimezone(tz))
+    event.add("dtend", meeting.ends_at.astimezone(tz))
+    event.add("summary", meeting.title)
+    event.add("status", "CANCELLED" if meeting.cancelled else "CONFIRMED")
+    location = ", ".join(part for part in (meeting.venue, meeting.address) if part)
+    if location:
+        event.add("location", location)
+    if meeting.online_url:
+        event.add("url", meeting.online_url)
+    description = _description(meeting, tz)
+    if description:
+        event.add("description", description)
+    return event
+
+
+def _description(meeting: Meeting, tz: ZoneInfo) -> str:
+    parts = [meeting.speaker and f"Speaker: {meeting.speaker}", meeting.agenda,
+             meeting.online_url and f"Online: {meeting.online_url}"]
+    link = texts.map_link(meeting)
+    if link:
+        parts.append(f"Map: {link}")
+    if meeting.kind == BOARD and meeting.issue_cutoff_at is not None:
+        cutoff = texts.long_day(meeting.issue_cutoff_at.astimezone(tz).date())
+        parts.append(texts.ICS_DESCRIPTION_BOARD.format(cutoff=cutoff))
+    return "\n\n".join(part for part in parts if part)
+
+
+def filename(meeting: Meeting, tz: ZoneInfo, extension: str = "ics") -> str:
+    """A readable file name: the title and the date, e.g. ``early-help-forum-2027-03-30.ics``."""
+    slug = re.sub(r"[^a-z0-9]+", "-", meeting.title.lower()).strip("-")[:40] or "meeting"
+    return f"{slug}-{meeting.starts_at.astimezone(tz):%Y-%m-%d}.{extension}"

@@ -1,0 +1,133 @@
+"""What the issues tests share: board meetings, the /raise journey, the officer's steps."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from db import meetings as meetings_repo
+from db.database import Database
+from db.meetings import MeetingPlan
+from settings.config import Config
+from tests.fakes.telegram_users import BotMessage, SimUser
+
+EARLY_HELP = "Early Help Board"
+
+
+async def add_board_meeting(config: Config, board: str, starts: datetime,
+                            cut_off: datetime) -> None:
+    """A board meeting as the officer records it with the meetings feature (no reminders)."""
+    plan = MeetingPlan(kind="board", title=f"{board} meeting", board=board, starts_at=starts,
+                       ends_at=starts + timedelta(hours=2), issue_cutoff_at=cut_off,
+                       reminder_offsets=())
+    async with database(config) as db:
+        await meetings_repo.insert(db, plan, starts - timedelta(days=60))
+
+
+def at(year: int, month: int, day: int, hour: int = 10) -> datetime:
+    return datetime(year, month, day, hour, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Answers:
+    theme: str = "Early help"
+    what: str = "Families wait 18 weeks for an early help assessment after a referral."
+    impact: str = "Problems grow while they wait and more children end up needing social care."
+    waiting: str | None = "45"
+    weeks: str | None = "18"
+    since: str | None = None
+    board: str = EARLY_HELP
+    named: bool = True
+
+
+async def start_raise(user: SimUser, answers: Answers) -> None:
+    await user.send("/raise")
+    await user.wait_for_text("Which theme")
+    await user.press(answers.theme)
+    await user.wait_for_text("What is happening?")
+    await user.send(answers.what)
+
+
+async def answer_figures(user: SimUser, answers: Answers) -> None:
+    for value, question in ((answers.waiting, "How many"), (answers.weeks, "typical wait"),
+                            (answers.since, "Since when")):
+        await user.wait_for_text(question)
+        if value is None:
+            await user.press("Skip")
+        else:
+            await user.send(value)
+
+
+async def answer_named(user: SimUser, answers: Answers) -> None:
+    await user.wait_for_text("name")
+    await user.press("Yes, name us" if answers.named else "No, keep us anonymous")
+    await user.wait_for_text("Check before you confirm")
+
+
+async def raise_issue(user: SimUser, answers: Answers = Answers(), *,
+                      similar_shown: bool = False) -> str:
+    """The whole /raise for a new issue; returns its reference."""
+    await start_raise(user, answers)
+    if similar_shown:
+        await user.wait_for_text("Is it one of these?")
+        await user.press("Mine is different, continue")
+    await finish_new_issue(user, answers)
+    return await confirm(user)
+
+
+async def finish_new_issue(user: SimUser, answers: Answers) -> None:
+    """From "what is happening" accepted (or "Mine is different") to the review screen."""
+    await user.wait_for_text("What is the impact")
+    await user.send(answers.impact)
+    await answer_figures(user, answers)
+    await user.wait_for_text("Which board")
+    await user.press(answers.board)
+    await answer_named(user, answers)
+
+
+async def confirm(user: SimUser) -> str:
+    await user.press("Confirm")
+    done = await user.wait_for_text("LU-")
+    return next(word.strip(".,") for word in done.content.split() if word.startswith("LU-"))
+
+
+async def join_issue(user: SimUser, ref: str, answers: Answers) -> None:
+    """Start /raise with words close to an open issue, and add "us too" to ``ref``."""
+    await start_raise(user, answers)
+    await user.wait_for_text("Is it one of these?")
+    await user.press(f"Us too: {ref}")
+    await answer_figures(user, answers)
+    await answer_named(user, answers)
+    await user.press("Confirm")
+    await user.wait_for_text(f"is now behind {ref}")
+
+
+async def officer_opens(officer: SimUser, ref: str) -> BotMessage:
+    """/queue, then the issue's card."""
+    await officer.send("/queue")
+    await officer.wait_for_text("Open issues")
+    await officer.press(ref)
+    return await officer.wait_for_text(f"{ref} (")
+
+
+async def accept(officer: SimUser, ref: str, board: str = EARLY_HELP) -> None:
+    await officer_opens(officer, ref)
+    await officer.press(f"Accept for {board}")
+    await officer.wait_for_text(f"{ref} is now accepted")
+
+
+@asynccontextmanager
+async def database(config: Config) -> AsyncIterator[Database]:
+    db = await Database.open(config.database.path)
+    try:
+        yield db
+    finally:
+        await db.close()
+
+
+async def rows(config: Config, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+    async with database(config) as db:
+        return [tuple(row) for row in await db.fetch_all(sql, params)]
