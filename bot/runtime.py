@@ -122,7 +122,8 @@ async def running_application(services: Services) -> AsyncIterator[BotApplicatio
             )
         else:
             await updater.start_polling(allowed_updates=Update.ALL_TYPES, timeout=10)
-        log.info("linkedup-bot is running as @%s", application.bot.username)
+        mode = f"webhook at {config.webhook_url}" if config.webhook_url else "long polling"
+        log.info("linkedup-bot is running as @%s (%s)", application.bot.username, mode)
         try:
             yield application
         finally:
@@ -146,6 +147,6 @@ async def serve(
             if ready is not None:
                 ready.set()
             await stop.wait()
+        log.info("linkedup-bot stopped")  # only after a start: a failed start says why instead
     finally:
         await close_services(services)
-        log.info("linkedup-bot stopped")
