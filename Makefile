@@ -8,9 +8,12 @@ UV := python3 -m uv
 tools:
 	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
 
+# --compile-bytecode: with PYTHONDONTWRITEBYTECODE set (as on this server), every process would
+# otherwise compile aiohttp, pytest and pydantic from source at start-up: seconds per test
+# worker and per command-line run.
 .venv/.synced: pyproject.toml uv.lock
 	@$(MAKE) --no-print-directory tools
-	$(UV) sync --frozen
+	$(UV) sync --frozen --compile-bytecode
 	@touch $@
 
 run: .venv/.synced

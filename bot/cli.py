@@ -8,20 +8,19 @@ import shutil
 import signal
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from telegram.error import InvalidToken, NetworkError
 
 from bot.cli_bulletin import bulletin, feed
 from bot.cli_issues import report
 from bot.cli_mailchimp import mailchimp
 from bot.cli_meetings import meetings
 from bot.cli_options import CONFIG_OPTION, cli_clock, load_or_exit
-from bot.runtime import serve
-from db.database import Database
-from db.migrate import latest_version, schema_version
-from db.timeutil import Clock
-from settings.config import EXAMPLE_CONFIG, Config
+
+if TYPE_CHECKING:
+    from db.timeutil import Clock
+    from settings.config import Config
 
 
 @click.group()
@@ -41,6 +40,8 @@ def main(verbose: bool) -> None:
               help="Receive updates by webhook (needs telegram.webhook_url) instead of polling.")
 def run(config_path: Path | None, webhook: bool) -> None:
     """Run the bot until Ctrl+C or SIGTERM."""
+    from telegram.error import InvalidToken, NetworkError
+
     config = load_or_exit(config_path, need_token=True)
     if webhook and config.telegram.webhook_url is None:
         raise click.ClickException("--webhook needs telegram.webhook_url in the config file")
@@ -63,6 +64,8 @@ def run(config_path: Path | None, webhook: bool) -> None:
 
 
 async def _run_until_signalled(config: Config, clock: Clock) -> None:
+    from bot.runtime import serve
+
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -75,6 +78,8 @@ async def _run_until_signalled(config: Config, clock: Clock) -> None:
               default=Path("config.toml"), show_default=True, help="Where to write the config.")
 def init(config_path: Path) -> None:
     """Write a starter config file (never overwriting one) and create the database."""
+    from settings.config import EXAMPLE_CONFIG
+
     if config_path.exists():
         click.echo(f"{config_path} exists already; leaving it as it is.")
     else:
@@ -94,6 +99,8 @@ def db() -> None:
 @CONFIG_OPTION
 def migrate(config_path: Path | None) -> None:
     """Apply pending migrations (the bot also does this at start-up)."""
+    from db.migrate import latest_version
+
     config = load_or_exit(config_path)
     version = asyncio.run(_migrate(config.database.path))
     click.echo(f"Database {config.database.path} is at schema version {version} "
@@ -101,6 +108,9 @@ def migrate(config_path: Path | None) -> None:
 
 
 async def _migrate(path: Path) -> int:
+    from db.database import Database
+    from db.migrate import schema_version
+
     database = await Database.open(path)
     try:
         return await schema_version(database.connection)
@@ -123,6 +133,8 @@ def backup(config_path: Path | None, destination: Path) -> None:
 
 
 async def _backup(source: Path, destination: Path) -> None:
+    from db.database import Database
+
     database = await Database.open(source, migrate=False)
     try:
         await database.backup_to(destination)
