@@ -46,7 +46,10 @@ def bulletin() -> None:
 @bulletin.command("draft")
 @CONFIG_OPTION
 def bulletin_draft(config_path: Path | None) -> None:
-    """Open (or show) the current draft: the articles since the last bulletin."""
+    """Open (or show) this month's draft.
+
+    The draft holds the website's articles since the last bulletin.
+    """
     from feeds.sanitise import html_to_plain
     from wording import bulletins as texts
 
