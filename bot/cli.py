@@ -17,11 +17,12 @@ from bot.cli_issues import report
 from bot.cli_mailchimp import mailchimp
 from bot.cli_meetings import meetings
 from bot.cli_options import CONFIG_OPTION, cli_clock, load_or_exit
+from bot.cli_web import web
 from bot.runtime import serve
 from db.database import Database
 from db.migrate import latest_version, schema_version
 from db.timeutil import Clock
-from settings.config import EXAMPLE_CONFIG, Config
+from settings.config import EXAMPLE_CONFIG, Config, ConfigError
 
 
 @click.group()
@@ -50,6 +51,8 @@ def run(config_path: Path | None, webhook: bool) -> None:
         )
     try:
         asyncio.run(_run_until_signalled(config, cli_clock()))
+    except ConfigError as error:
+        raise click.ClickException(str(error)) from None
     except InvalidToken:
         raise click.ClickException(
             "Telegram refused the bot token: check telegram.token or $LINKEDUP_TELEGRAM_TOKEN "
@@ -135,6 +138,7 @@ main.add_command(bulletin)
 main.add_command(report)
 main.add_command(mailchimp)
 main.add_command(meetings)
+main.add_command(web)
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from settings.config import ConfigError, load_config
-from tests.harness import TOKEN
+from tests.harness import TOKEN, make_config
 
 ENV = {"LINKEDUP_TELEGRAM_TOKEN": TOKEN}
 
@@ -81,3 +81,19 @@ def test_the_command_prints_one_line_and_exits_non_zero(tmp_path: Path) -> None:
         "Error: timezone: expected an IANA time zone name such as Europe/London"
     ]
     assert "Traceback" not in result.stderr
+
+
+def test_web_section_is_checked(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"web\.public_url is missing"):
+        make_config(tmp_path, "http://127.0.0.1:1/bot", web={"port": 8080})
+    with pytest.raises(ConfigError, match=r"web\.embed_origins: expected an origin"):
+        make_config(tmp_path, "http://127.0.0.1:1/bot",
+                    web={"public_url": "https://linkedup.example.org",
+                         "embed_origins": ["https://www.example.org/page"]})
+    web = make_config(tmp_path, "http://127.0.0.1:1/bot", web={
+        "public_url": "https://linkedup.example.org/", "embed_origins": [
+            "https://www.example-cvs.org.uk"]}).web
+    assert web is not None
+    assert web.base_url == "https://linkedup.example.org"
+    assert web.frame_origins == ["https://www.example-cvs.org.uk"]
+    assert load_config(environ={}).web is None  # without [web] nothing listens
