@@ -25,10 +25,14 @@ from db.timeutil import Clock
 from settings.config import EXAMPLE_CONFIG, Config, ConfigError
 
 
-@click.group()
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option("-v", "--verbose", is_flag=True, help="Log debug detail.")
 def main(verbose: bool) -> None:
-    """linkedup-bot: the Linked-up network's Telegram bot."""
+    """linkedup-bot: the Linked-up network's Telegram bot.
+
+    Start with `linkedup init` (a starter config.toml and the database), put the bot token from
+    @BotFather in $LINKEDUP_TELEGRAM_TOKEN, then `linkedup run --config config.toml`.
+    """
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -41,7 +45,12 @@ def main(verbose: bool) -> None:
 @click.option("--webhook", is_flag=True,
               help="Receive updates by webhook (needs telegram.webhook_url) instead of polling.")
 def run(config_path: Path | None, webhook: bool) -> None:
-    """Run the bot until Ctrl+C or SIGTERM."""
+    """Run the bot until Ctrl+C or SIGTERM.
+
+    The bot token comes from $LINKEDUP_TELEGRAM_TOKEN or telegram.token in the config file
+    (the environment wins); @BotFather gives it. Without --config the built-in defaults are used:
+    the database linkedup.sqlite3 in this folder, the example themes, no admins.
+    """
     config = load_or_exit(config_path, need_token=True)
     if webhook and config.telegram.webhook_url is None:
         raise click.ClickException("--webhook needs telegram.webhook_url in the config file")
@@ -77,7 +86,10 @@ async def _run_until_signalled(config: Config, clock: Clock) -> None:
 @click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
               default=Path("config.toml"), show_default=True, help="Where to write the config.")
 def init(config_path: Path) -> None:
-    """Write a starter config file (never overwriting one) and create the database."""
+    """Write a starter config.toml and create the database.
+
+    An existing config file is never overwritten.
+    """
     if config_path.exists():
         click.echo(f"{config_path} exists already; leaving it as it is.")
     else:
@@ -115,7 +127,10 @@ async def _migrate(path: Path) -> int:
 @CONFIG_OPTION
 @click.argument("destination", type=click.Path(path_type=Path))
 def backup(config_path: Path | None, destination: Path) -> None:
-    """Copy the database to DESTINATION safely, even while the bot is running."""
+    """Copy the database safely, even while the bot runs.
+
+    DESTINATION is a file, or a folder to copy into under the database's own name.
+    """
     config = load_or_exit(config_path)
     if not config.database.path.exists():
         raise click.ClickException(f"no database at {config.database.path}")

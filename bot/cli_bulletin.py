@@ -70,7 +70,10 @@ def bulletin() -> None:
 @bulletin.command("draft")
 @CONFIG_OPTION
 def bulletin_draft(config_path: Path | None) -> None:
-    """Open (or show) the current draft: the articles since the last bulletin."""
+    """Open (or show) this month's draft.
+
+    The draft holds the website's articles since the last bulletin.
+    """
     async def show(services: Services) -> str:
         draft = await services.bulletins.open_draft()
         sections = [(s.theme_title, [i.title for i in s.items]) for s in draft.bulletin.sections]

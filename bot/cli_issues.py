@@ -22,7 +22,10 @@ from issues.service import ReportFiles
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="The Word file to write; the HTML version goes beside it (.html).")
 def report(config_path: Path | None, board: str, out: Path) -> None:
-    """Write the report for BOARD's next meeting as Word (--out) and HTML."""
+    """Write the issues report for a board's next meeting.
+
+    The Word document goes to --out, the HTML version beside it (.html).
+    """
     config = load(config_path)
     if board not in config.issues.boards:
         known = ", ".join(config.issues.boards)

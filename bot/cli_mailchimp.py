@@ -29,7 +29,10 @@ def mailchimp() -> None:
 @mailchimp.command("sync")
 @CONFIG_OPTION
 def mailchimp_sync(config_path: Path | None) -> None:
-    """Bring the Mailchimp audience in line with the members and report what changed."""
+    """Reconcile the Mailchimp audience with the members.
+
+    Says what changed; contacts who are not bot members are left alone.
+    """
     config = load(config_path)
     if config.mailchimp is None:
         raise click.ClickException(

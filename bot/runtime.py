@@ -11,6 +11,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from urllib.parse import urlsplit
 
 from telegram import Bot, Update
@@ -129,7 +130,8 @@ async def running_application(services: Services) -> AsyncIterator[BotApplicatio
             )
         else:
             await updater.start_polling(allowed_updates=Update.ALL_TYPES, timeout=10)
-        log.info("linkedup-bot is running as @%s", application.bot.username)
+        mode = f"webhook at {config.webhook_url}" if config.webhook_url else "long polling"
+        log.info("linkedup-bot is running as @%s (%s)", application.bot.username, mode)
         try:
             yield application
         finally:
@@ -160,10 +162,13 @@ async def serve(
     services = await open_services(config, clock)
     try:
         await services.sender.initialize()
+        if services.mailchimp is not None:  # the email's /commands link to the bot's chat
+            campaigns = services.mailchimp.campaigns
+            campaigns.network = replace(campaigns.network, bot_username=services.sender.username)
         async with serving_web(services), running_application(services):
             if ready is not None:
                 ready.set()
             await stop.wait()
+        log.info("linkedup-bot stopped")  # only after a start: a failed start says why instead
     finally:
         await close_services(services)
-        log.info("linkedup-bot stopped")
