@@ -7,14 +7,14 @@ running bot serves, so what it writes is what the pages show at that moment.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from bot.cli_bulletin import with_services
-from bot.cli_options import CONFIG_OPTION, load_or_exit
-from bot.services import Services
-from web.export import site_files, write_site
-from web.pages import Links, Pages
+from bot.cli_options import CONFIG_OPTION, load, with_services
+
+if TYPE_CHECKING:
+    from bot.services import Services
 
 
 @click.group()
@@ -29,8 +29,15 @@ def web() -> None:
                    "calendar subscription address.")
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
 def export(config_path: Path | None, public_url: str | None, folder: Path) -> None:
-    """Write the public pages into FOLDER as static files."""
-    config = load_or_exit(config_path, need_token=True)
+    """Write the public pages into FOLDER as static files.
+
+    Run it again after changes: pages that are no longer public are removed from FOLDER;
+    other files there are left alone.
+    """
+    from web.export import site_files, write_site
+    from web.pages import Links, Pages
+
+    config = load(config_path)
     if public_url is None and config.web is not None:
         public_url = config.web.base_url
     links = Links(static=True, public_url=public_url.rstrip("/") if public_url else None)

@@ -63,8 +63,12 @@ async def _assemble(config: Config, db: Database, clock: Clock) -> Services:
     )
     sender = Bot(config.token, base_url=config.telegram.base_url,
                  base_file_url=config.telegram.base_file_url or "https://api.telegram.org/file/bot")
+    timings = config.delivery
     delivery = DeliveryEngine(db, TelegramTransport(sender), clock=clock,
-                              progress_renderer=delivery_texts.progress)
+                              progress_renderer=delivery_texts.progress,
+                              per_chat_interval=timings.per_chat_seconds,
+                              progress_every=timings.progress_every_seconds,
+                              idle_wait=timings.idle_wait_seconds)
     bulletins = BulletinService(db, delivery, clock, config.tz)
     members = MemberDirectory(db, clock, data_sources=[BulletinReadsOfMember(db)])
     feeds = FeedService(db, config, delivery, clock)

@@ -105,6 +105,16 @@ class SchedulerConfig(Strict):
     tick_seconds: float = Field(default=30.0, gt=0, le=3600)
 
 
+class DeliveryConfig(Strict):
+    """The delivery engine's timings. The defaults are Telegram's: about one message a second to
+    a chat. Tests shorten them (with the fake Bot API's per-chat limit to match) so they do
+    not wait in real seconds."""
+
+    per_chat_seconds: float = Field(default=1.0, ge=0, le=60)
+    progress_every_seconds: float = Field(default=3.0, gt=0, le=600)
+    idle_wait_seconds: float = Field(default=1.0, gt=0, le=60)
+
+
 DEFAULT_BOARDS = ["Children's Trust Board", "Safeguarding Children Partnership Board",
                   "Early Help Board"]
 
@@ -178,6 +188,7 @@ class Config(Strict):
     feed: FeedConfig = FeedConfig()
     mailchimp: MailchimpConfig | None = None
     scheduler: SchedulerConfig = SchedulerConfig()
+    delivery: DeliveryConfig = DeliveryConfig()
     issues: IssuesConfig = IssuesConfig()
     meetings: MeetingsConfig = MeetingsConfig()
     web: WebConfig | None = None

@@ -3,7 +3,6 @@ and urgent updates, end to end over HTTP (feeds on loopback, the fake Bot API)."
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -15,7 +14,7 @@ from tests.fakes.feed_site import FeedServer, rss, rss_item
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.telegram_users import SimUser
 from tests.flows import join
-from tests.harness import ADMIN_ID, FakeClock, make_config, running_bot
+from tests.harness import ADMIN_ID, FakeClock, make_config, running_bot, ticks
 
 LONG = "<p>" + " ".join(["Waiting lists for family support keep growing."] * 130) + "</p>"
 ITEMS = [
@@ -35,7 +34,7 @@ ITEMS = [
 @pytest.fixture
 async def feed_config(tmp_path: Path, tg: FakeTelegram, feed_server: FeedServer) -> Config:
     feed_server.serve("/feed.xml", rss(*ITEMS))
-    return make_config(tmp_path, tg.base_url, scheduler={"tick_seconds": 0.05},
+    return make_config(tmp_path, tg,
                        feed={"urls": [feed_server.url("/feed.xml")], "fetch_every_minutes": 60})
 
 
@@ -151,7 +150,7 @@ async def test_a_scheduled_bulletin_goes_at_its_time(
     await admin.wait_for_text("Scheduled for Monday 02 November 2026, 11:30")
     before = len(member.messages)
     clock.advance(hours=2)  # 09:00 -> 11:00 UTC, still before 11:30 London (GMT)
-    await asyncio.sleep(0.5)  # ten scheduler ticks
+    await ticks(10)
     assert len(member.messages) == before
     clock.advance(minutes=31)
     await member.wait_for_text("Linked-up bulletin, November 2026", timeout=10)

@@ -23,7 +23,7 @@ def email_config(tmp_path: Path, tg: FakeTelegram, mailchimp_api: FakeMailchimp,
         description="<p>Book a place</p>", categories=("Training and events",),
         date="Fri, 30 Oct 2026 10:00:00 +0000")))
     return make_config(
-        tmp_path, tg.base_url, scheduler={"tick_seconds": 0.05},
+        tmp_path, tg,
         feed={"urls": [feed_server.url("/feed.xml")]},
         mailchimp={"api_key": API_KEY, "server": "us21", "list_id": LIST_ID,
                    "base_url": mailchimp_api.base_url, "reply_to": "office@linkedup.example"},

@@ -45,7 +45,7 @@ def month_feed() -> str:
 @pytest.fixture
 def month_config(tmp_path: Path, tg: FakeTelegram, feed_server: FeedServer) -> Config:
     feed_server.serve("/feed.xml", month_feed())
-    return make_config(tmp_path, tg.base_url, scheduler={"tick_seconds": 0.05},
+    return make_config(tmp_path, tg,
                        feed={"urls": [feed_server.url("/feed.xml")]})
 
 

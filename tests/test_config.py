@@ -7,9 +7,10 @@ import sys
 from pathlib import Path
 
 import pytest
+import tomli_w
 
-from settings.config import ConfigError, load_config
-from tests.harness import TOKEN, make_config
+from settings.config import Config, ConfigError, load_config
+from tests.harness import TOKEN
 
 ENV = {"LINKEDUP_TELEGRAM_TOKEN": TOKEN}
 
@@ -94,16 +95,20 @@ def test_the_command_prints_one_line_and_exits_non_zero(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
+def _with_web(tmp_path: Path, web: dict[str, object]) -> Config:
+    path = tmp_path / "web.toml"
+    path.write_text(tomli_w.dumps({"web": web}), "utf-8")
+    return load_config(path, environ={})
+
+
 def test_web_section_is_checked(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"web\.public_url is missing"):
-        make_config(tmp_path, "http://127.0.0.1:1/bot", web={"port": 8080})
-    with pytest.raises(ConfigError, match=r"web\.embed_origins: expected an origin"):
-        make_config(tmp_path, "http://127.0.0.1:1/bot",
-                    web={"public_url": "https://linkedup.example.org",
-                         "embed_origins": ["https://www.example.org/page"]})
-    web = make_config(tmp_path, "http://127.0.0.1:1/bot", web={
-        "public_url": "https://linkedup.example.org/", "embed_origins": [
-            "https://www.example-cvs.org.uk"]}).web
+        _with_web(tmp_path, {"port": 8080})
+    with pytest.raises(ConfigError, match=r"web\.embed_origins.*expected an origin"):
+        _with_web(tmp_path, {"public_url": "https://linkedup.example.org",
+                             "embed_origins": ["https://www.example.org/page"]})
+    web = _with_web(tmp_path, {"public_url": "https://linkedup.example.org/",
+                               "embed_origins": ["https://www.example-cvs.org.uk"]}).web
     assert web is not None
     assert web.base_url == "https://linkedup.example.org"
     assert web.frame_origins == ["https://www.example-cvs.org.uk"]

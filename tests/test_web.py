@@ -149,7 +149,7 @@ async def export(config: Config, clock: FakeClock, folder: Path) -> None:
 async def test_you_said_we_did_from_telegram_to_the_page_and_the_export(
     tg: FakeTelegram, browser: Browser, clock: FakeClock, tmp_path: Path
 ) -> None:
-    config = web_config(tmp_path, tg.base_url,
+    config = web_config(tmp_path, tg,
                         issues={"overdue_weeks": 2, "follow_up_weeks": 1})
     async with running_bot(config, clock):
         (a, b, c), (_, _, third) = await heard_and_answered(tg, config, clock)
@@ -230,7 +230,7 @@ async def test_you_said_we_did_from_telegram_to_the_page_and_the_export(
 async def test_meetings_page_and_calendar_feed_follow_changes(
     tg: FakeTelegram, browser: Browser, clock: FakeClock, tmp_path: Path
 ) -> None:
-    config = web_config(tmp_path, tg.base_url)
+    config = web_config(tmp_path, tg)
     forum = await seed(config, clock, {**FORUM, "capacity": "2",
                                        "agenda": "Waiting times\nFamily hubs"})
     dropped = await seed(config, clock, {**FORUM, "title": "Youth work lunch",
@@ -302,7 +302,7 @@ async def test_meetings_page_and_calendar_feed_follow_changes(
 async def test_bad_addresses_get_pages_and_embedding_follows_the_config(
     tg: FakeTelegram, browser: Browser, clock: FakeClock, tmp_path: Path
 ) -> None:
-    config = web_config(tmp_path, tg.base_url)
+    config = web_config(tmp_path, tg)
     async with running_bot(config, clock):
         context = await browser.new_context()
         page = await context.new_page()
@@ -330,7 +330,7 @@ async def test_bad_addresses_get_pages_and_embedding_follows_the_config(
         assert await serious_violations(page) == []
         await context.close()
 
-    embedding = web_config(tmp_path, tg.base_url)
+    embedding = web_config(tmp_path, tg)
     assert embedding.web is not None
     embedding = embedding.model_copy(update={"web": embedding.web.model_copy(
         update={"embed_origins": ["https://www.example-cvs.org.uk"]})})
@@ -348,7 +348,7 @@ async def test_bad_addresses_get_pages_and_embedding_follows_the_config(
 async def test_a_busy_web_port_stops_start_up_with_one_line(
     tg: FakeTelegram, clock: FakeClock, tmp_path: Path
 ) -> None:
-    config = web_config(tmp_path, tg.base_url)
+    config = web_config(tmp_path, tg)
     assert config.web is not None
     async with running_bot(config, clock):
         busy = re.escape(f"web.port: cannot listen on 127.0.0.1:{config.web.port}")

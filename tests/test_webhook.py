@@ -11,7 +11,7 @@ from tests.harness import FakeClock, free_port, make_config, running_bot
 
 async def test_updates_arrive_by_webhook(tmp_path: Path, tg: FakeTelegram) -> None:
     port = free_port()
-    config = make_config(tmp_path, tg.base_url, telegram={
+    config = make_config(tmp_path, tg, telegram={
         "webhook_url": f"http://127.0.0.1:{port}/telegram/hook",
         "webhook_secret": "s3cret-Token_value",
         "webhook_listen": "127.0.0.1",

@@ -11,6 +11,7 @@ from axe_playwright_python.async_playwright import Axe
 from playwright.async_api import Browser, BrowserContext, Page, Playwright, ViewportSize
 
 from settings.config import Config
+from tests.fakes.telegram_api import FakeTelegram
 from tests.harness import free_port, make_config
 
 CHROMIUM = "/usr/bin/chromium"
@@ -30,12 +31,11 @@ async def phone(browser: Browser) -> BrowserContext:
                                       has_touch=True, locale="en-GB")
 
 
-def web_config(tmp_path: Path, base_url: str, **sections: Any) -> Config:
+def web_config(tmp_path: Path, tg: FakeTelegram, **sections: Any) -> Config:
     """The bot with its web pages on a free loopback port."""
     port = free_port()
-    return make_config(tmp_path, base_url, scheduler={"tick_seconds": 0.05},
-                       web={"host": "127.0.0.1", "port": port,
-                            "public_url": f"http://127.0.0.1:{port}"}, **sections)
+    return make_config(tmp_path, tg, web={"host": "127.0.0.1", "port": port,
+                                          "public_url": f"http://127.0.0.1:{port}"}, **sections)
 
 
 def site(config: Config) -> str:
