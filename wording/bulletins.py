@@ -9,7 +9,7 @@ from html import escape
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from feeds.ingest import FeedReport
+    from db.records import FeedReport
 
 YOUR_THEMES = "Your themes"
 ALSO_THIS_MONTH = "Also this month"
