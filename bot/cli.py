@@ -17,6 +17,7 @@ from bot.cli_issues import report
 from bot.cli_mailchimp import mailchimp
 from bot.cli_meetings import meetings
 from bot.cli_options import CONFIG_OPTION, cli_clock, load_or_exit
+from bot.cli_web import web
 
 if TYPE_CHECKING:
     from db.timeutil import Clock
@@ -51,6 +52,8 @@ def run(config_path: Path | None, webhook: bool) -> None:
     """
     from telegram.error import InvalidToken, NetworkError
 
+    from settings.config import ConfigError
+
     config = load_or_exit(config_path, need_token=True)
     if webhook and config.telegram.webhook_url is None:
         raise click.ClickException("--webhook needs telegram.webhook_url in the config file")
@@ -60,6 +63,8 @@ def run(config_path: Path | None, webhook: bool) -> None:
         )
     try:
         asyncio.run(_run_until_signalled(config, cli_clock()))
+    except ConfigError as error:  # e.g. the web pages' port is taken
+        raise click.ClickException(str(error)) from None
     except InvalidToken:
         raise click.ClickException(
             "Telegram refused the bot token: check telegram.token or $LINKEDUP_TELEGRAM_TOKEN "
@@ -162,6 +167,7 @@ main.add_command(bulletin)
 main.add_command(report)
 main.add_command(mailchimp)
 main.add_command(meetings)
+main.add_command(web)
 
 if __name__ == "__main__":
     sys.exit(main())

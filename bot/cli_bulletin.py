@@ -33,7 +33,7 @@ def feed_fetch(config_path: Path | None) -> None:
     if not config.feed.urls:
         raise click.ClickException("no feeds configured: add [feed] urls to the config file")
     report = with_services(config, lambda services: services.feeds.fetch_now())
-    click.echo(html_to_plain(texts.fetch_report(report.feeds, 0)))
+    click.echo(html_to_plain("\n".join(texts.feed_lines(report.feeds))))
     if report.failed:
         raise SystemExit(1)
 

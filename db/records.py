@@ -44,6 +44,7 @@ class FeedReport:
     skipped: int = 0
     warnings: list[str] = field(default_factory=list)
     error: str | None = None
+    title: str | None = None  # the feed's own name, when it has given one
 
 
 # --- issues ------------------------------------------------------------------------------------

@@ -166,7 +166,7 @@ async def _ingest_one(
             await articles.record_feed_problems(db, url, "error", [result.error], now)
     return FeedReport(
         url, result.status, stored.new, stored.updated, stored.unchanged, len(stored.skipped),
-        warnings, result.error,
+        warnings, result.error, result.feed.title if result.feed else None,
     )
 
 

@@ -152,6 +152,34 @@ class MeetingsConfig(Strict):
         return [offset.text for offset in parse_offsets(offsets)]
 
 
+class WebConfig(Strict):
+    """The public pages ("You said, we did", meetings and their calendar feed), served by the
+    bot's own process. Without a ``[web]`` section nothing listens."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=1, le=65535)
+    public_url: HttpUrl
+    """Where people reach the pages (behind a reverse proxy): the calendar feed's address."""
+    embed_origins: list[HttpUrl] = Field(default_factory=list)
+    """Sites allowed to show the pages in a frame (the CVS's website); none by default."""
+
+    @field_validator("embed_origins")
+    @classmethod
+    def _origins_only(cls, origins: list[HttpUrl]) -> list[HttpUrl]:
+        for origin in origins:
+            if (origin.path or "/") != "/" or origin.query or origin.fragment:
+                raise ValueError(f"expected an origin like https://www.example.org, not {origin}")
+        return origins
+
+    @property
+    def base_url(self) -> str:
+        return str(self.public_url).rstrip("/")
+
+    @property
+    def frame_origins(self) -> list[str]:
+        return [str(origin).rstrip("/") for origin in self.embed_origins]
+
+
 class Config(Strict):
     telegram: TelegramConfig = TelegramConfig()
     database: DatabaseConfig = DatabaseConfig()
@@ -163,6 +191,7 @@ class Config(Strict):
     delivery: DeliveryConfig = DeliveryConfig()
     issues: IssuesConfig = IssuesConfig()
     meetings: MeetingsConfig = MeetingsConfig()
+    web: WebConfig | None = None
 
     @field_validator("timezone")
     @classmethod

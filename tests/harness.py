@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -39,6 +40,13 @@ class FakeClock:
 # engine spaces a chat's messages by per_chat_seconds and the fake refuses anything quicker.
 QUICK_DELIVERY = {"per_chat_seconds": 0.05, "progress_every_seconds": 0.25,
                   "idle_wait_seconds": 0.1}
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on (for the bot's webhook or web pages)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def make_config(tmp_path: Path, tg: FakeTelegram, **sections: Any) -> Config:
