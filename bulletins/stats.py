@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
+from db import articles as articles_repo
 from db import bulletins as bulletins_repo
 from db import deliveries as deliveries_repo
 from db import themes as themes_repo
@@ -38,7 +39,14 @@ async def bulletin_stats(
         readers=readers,
         top_by_theme=[(theme, articles[:top]) for theme, articles in by_theme.items()],
         email=await email_source(record.id) if email_source else None,
+        titles_by_link=await _titles_by_link(db, record.id),
     )
+
+
+async def _titles_by_link(db: Database, bulletin_id: int) -> dict[str, str]:
+    articles = await articles_repo.get_many(db, await bulletins_repo.item_ids(db, bulletin_id))
+    titles = {a.link: a.title for a in articles if a.link}
+    return {**titles, **{link.rstrip("/"): title for link, title in titles.items()}}
 
 
 async def recent_stats(

@@ -418,11 +418,18 @@ def _report(row: sqlite3.Row) -> BoardReportRecord:
 async def accepted_for_board(db: Database, board: str, cut_off: datetime) -> list[Issue]:
     """Accepted for this board by the cut-off and not yet reported: the next report's issues."""
     rows = await db.fetch_all(
-        "SELECT * FROM issues WHERE status = ? AND board = ? AND accepted_at <= ?"
+        "SELECT * FROM issues WHERE board = ? AND accepted_at <= ? AND reported_at IS NULL"
+        " AND (status = ? OR (status = 'responded' AND merged_into IS NULL))"
         " ORDER BY theme_slug, id",
-        (ACCEPTED, board, to_db(cut_off)),
+        (board, to_db(cut_off), ACCEPTED),
     )
     return [_issue(row) for row in rows]
+
+
+async def record_heard(db: Database, issue_id: int, meeting_at: datetime) -> None:
+    """An issue answered before its board met was still heard there: it stays responded."""
+    await db.execute("UPDATE issues SET reported_at = ? WHERE id = ? AND reported_at IS NULL",
+                     (to_db(meeting_at), issue_id))
 
 
 async def save_report(

@@ -108,6 +108,12 @@ class BulletinStats:
     readers: int
     top_by_theme: list[tuple[str, list[ArticleReads]]]
     email: EmailFigures | None
+    titles_by_link: dict[str, str] = field(default_factory=dict)
+
+    def link_title(self, url: str) -> str:
+        """The article's title for a clicked link (Mailchimp reports addresses), else the
+        address itself (a link in the intro, say)."""
+        return self.titles_by_link.get(url) or self.titles_by_link.get(url.rstrip("/")) or url
 
     @property
     def read_rate(self) -> float:

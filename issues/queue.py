@@ -140,6 +140,9 @@ class IssueQueue:
         return await self._change(issue, CLOSE_FROM, CLOSED, actor, outcome, outcome=outcome)
 
     async def mark_reported(self, issue: Issue, meeting_at: datetime) -> Issue | None:
+        if issue.status == "responded":  # answered before the meeting, heard at it
+            await repo.record_heard(self.db, issue.id, meeting_at)
+            return await repo.get(self.db, issue.id)
         return await self._change(issue, (ACCEPTED,), REPORTED, repo.SYSTEM, None,
                                   reported_at=meeting_at)
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from html import escape
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from issues.report import BoardReport, ReportedIssue
@@ -50,31 +52,48 @@ def _summary_table(report: BoardReport) -> Table:
     return Table(texts.REPORT_TABLE_HEADER, rows)
 
 
+@dataclass(frozen=True)
+class Author:
+    """Who prepares the reports, from ``[issues] officer_name`` and ``officer_contact``."""
+
+    name: str | None = None
+    contact: str | None = None
+
+
 def _issue_blocks(item: ReportedIssue) -> list[Block]:
     s = item.summary
-    return [
-        Heading(f"{s.issue.ref}: {item.theme_title}", 2),
+    blocks: list[Block] = [
+        Heading(f"{s.issue.ref}: {texts.issue_title(s.issue)}", 2),
+        Paragraph(item.theme_title, texts.REPORT_THEME),
         Paragraph(texts.report_who(s), texts.REPORT_WHO),
         Paragraph(s.issue.what_happening, texts.REPORT_WHAT),
         Paragraph(s.issue.impact, texts.REPORT_IMPACT),
         Paragraph(texts.report_figures(s), texts.REPORT_FIGURES),
     ]
+    if s.issue.response:  # answered before the board met: it was accepted for it, so it stays
+        blocks.append(Paragraph(s.issue.response, texts.REPORT_ANSWERED))
+    return blocks
 
 
 def _you_said_blocks(report: BoardReport, tz: ZoneInfo) -> list[Block]:
     if report.previous_meeting_at is None:
         return [Paragraph(texts.REPORT_FIRST)]
-    rows = [(i.summary.issue.ref, texts.snippet(i.summary.issue.what_happening, 300),
+    if not report.previous:
+        return [Paragraph(texts.REPORT_NOTHING_NEW.format(
+            day=texts.day(report.previous_meeting_at, tz)))]
+    rows = [(*texts.report_you_said(i.summary, i.theme_title),
              texts.report_we_did(i.summary.issue)) for i in report.previous]
     return [Paragraph(texts.report_you_said_intro(report.previous_meeting_at, tz)),
             Table(texts.REPORT_YOU_SAID_HEADER, rows)]
 
 
-def report_blocks(report: BoardReport, tz: ZoneInfo) -> list[Block]:
+def report_blocks(report: BoardReport, tz: ZoneInfo, author: Author | None = None) -> list[Block]:
     meeting = report.meeting
+    who = author or Author()
     blocks: list[Block] = [
         Heading(texts.REPORT_TITLE, 0),
         Paragraph(texts.report_intro(report.board, meeting.starts_at, meeting.cut_off_at, tz)),
+        Paragraph(texts.report_prepared(report.generated_at, tz, who.name, who.contact)),
         Heading(texts.REPORT_SUMMARY, 1),
         Paragraph(texts.report_overview(len(report.issues), report.organisations,
                                         report.waiting)),
@@ -89,10 +108,81 @@ def report_blocks(report: BoardReport, tz: ZoneInfo) -> list[Block]:
     return blocks + _you_said_blocks(report, tz)
 
 
-def to_docx(blocks: list[Block]) -> bytes:
+@dataclass(frozen=True)
+class DocumentInfo:
+    """The Word file's own properties (File > Info), which python-docx otherwise fills with
+    its template's: author "python-docx", created in 2013."""
+
+    title: str
+    author: str
+    created: datetime
+
+
+PAGE_WIDTH_CM = 16.0  # A4 less the default margins
+MIN_COLUMN_CM = 1.6
+
+
+def column_widths(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[float]:
+    """Centimetres per column: never narrower than its longest word (no "Organisatio/ns"), the
+    rest of the page shared by how much text each column holds."""
+    columns = list(zip(header, *rows, strict=True))
+    longest = [max(len(w) for cell in column for w in (cell.split() or [""])) for column in columns]
+    floor = [max(MIN_COLUMN_CM, 0.23 * n + 0.4) for n in longest]
+    text = [sum(min(len(cell), 300) for cell in column) for column in columns]
+    spare = max(PAGE_WIDTH_CM - sum(floor), 0.0)
+    total = sum(text) or 1
+    return [f + spare * t / total for f, t in zip(floor, text, strict=True)]
+
+
+def _page_numbers(document: Any) -> None:
+    """"Page N" in every page's footer, as a PAGE field Word fills in."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    paragraph = document.sections[0].footer.paragraphs[0]
+    paragraph.alignment = 1  # centred
+    paragraph.add_run(texts.REPORT_PAGE)
+    field = OxmlElement("w:fldSimple")
+    field.set(qn("w:instr"), "PAGE")
+    number = OxmlElement("w:r")
+    placeholder = OxmlElement("w:t")
+    placeholder.text = "1"
+    number.append(placeholder)
+    field.append(number)
+    paragraph._p.append(field)
+
+
+def _table(document: Any, header: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> None:
+    from docx.shared import Cm
+
+    table = document.add_table(rows=1, cols=len(header))
+    table.style = "Table Grid"
+    table.autofit = False
+    widths = column_widths(header, rows)
+    for cell, title in zip(table.rows[0].cells, header, strict=True):
+        cell.text = title
+        cell.paragraphs[0].runs[0].bold = True
+    for row in rows:
+        for cell, value in zip(table.add_row().cells, row, strict=True):
+            cell.text = value
+    for column, width in zip(table.columns, widths, strict=True):
+        column.width = Cm(width)
+        for cell in column.cells:  # Word reads the cells' widths, LibreOffice the columns'
+            cell.width = Cm(width)
+
+
+def to_docx(blocks: list[Block], info: DocumentInfo | None = None) -> bytes:
     from docx import Document  # a slow import (lxml): only a report pays for it
 
     document = Document()
+    if info is not None:
+        properties = document.core_properties
+        properties.title, properties.author = info.title, info.author
+        properties.created = properties.modified = info.created.replace(tzinfo=None)
+        properties.last_modified_by = info.author
+        properties.revision = 1
+        properties.comments = ""
+    _page_numbers(document)
     for block in blocks:
         match block:
             case Heading(text, level):
@@ -103,14 +193,7 @@ def to_docx(blocks: list[Block]) -> bytes:
                     paragraph.add_run(f"{label}: ").bold = True
                 paragraph.add_run(text)
             case Table(header, rows):
-                table = document.add_table(rows=1, cols=len(header))
-                table.style = "Table Grid"
-                for cell, title in zip(table.rows[0].cells, header, strict=True):
-                    cell.text = title
-                    cell.paragraphs[0].runs[0].bold = True
-                for row in rows:
-                    for cell, value in zip(table.add_row().cells, row, strict=True):
-                        cell.text = value
+                _table(document, header, rows)
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()
@@ -126,7 +209,8 @@ def _html_block(block: Block) -> str:
             return f"<p>{strong}{body}</p>"
         case Table(header, rows):
             head = "".join(f"<th>{escape(h)}</th>" for h in header)
-            body = "\n".join("<tr>" + "".join(f"<td>{escape(v)}</td>" for v in row) + "</tr>"
+            body = "\n".join("<tr>" + "".join(
+                f"<td>{escape(v).replace(chr(10), '<br>')}</td>" for v in row) + "</tr>"
                              for row in rows)
             return f"<table>\n<thead><tr>{head}</tr></thead>\n<tbody>\n{body}\n</tbody>\n</table>"
     raise AssertionError(f"unknown block {block!r}")

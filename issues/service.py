@@ -20,11 +20,12 @@ from issues.publication import Publishing
 from issues.queue import IssueQueue
 from issues.raising import Raising
 from issues.report import BoardReport, build_report
-from issues.report_render import report_blocks, to_docx, to_html
+from issues.report_render import Author, DocumentInfo, report_blocks, to_docx, to_html
 from issues.retention import IssueRetention
 from issues.timers import IssueTimers
 from members.directory import MemberDirectory
 from settings.config import IssuesConfig
+from wording import issues as texts
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,7 @@ class IssueService:
         self.clock = clock
         self.tz = tz
         self.boards = list(settings.boards)
+        self.author = Author(settings.officer_name, settings.officer_contact)
         self.calendar = calendar
         notifier = Notifier(db, delivery, officer_chats)
         self.raising = Raising(db, notifier, clock, tz, self.boards)
@@ -65,8 +67,10 @@ class IssueService:
         report = await build_report(self.db, self.calendar, board, now or self.clock())
         if report is None:
             return None
-        blocks = report_blocks(report, self.tz)
-        return ReportFiles(report, to_docx(blocks), to_html(blocks))
+        blocks = report_blocks(report, self.tz, self.author)
+        info = DocumentInfo(texts.REPORT_TITLE + f": {report.board}",
+                            self.author.name or texts.REPORT_AUTHOR_UNNAMED, report.generated_at)
+        return ReportFiles(report, to_docx(blocks, info), to_html(blocks))
 
     async def csv(self) -> IssuesExport:
         return await issues_csv(self.db)

@@ -127,6 +127,9 @@ class IssuesConfig(Strict):
     overdue_weeks: int = Field(default=6, ge=1, le=104)
     follow_up_weeks: int = Field(default=8, ge=1, le=104)
     retention_months: int = Field(default=36, ge=1, le=240)
+    officer_name: str | None = Field(default=None, min_length=1, max_length=80)
+    """Named on the board report as its author, with officer_contact (an email or phone)."""
+    officer_contact: str | None = Field(default=None, min_length=1, max_length=120)
 
     @field_validator("boards")
     @classmethod

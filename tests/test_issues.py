@@ -41,7 +41,8 @@ def issues_config(tmp_path: Path, tg: FakeTelegram) -> Config:
     tg.disable_rate_limits()  # Telegram's flood limits are the delivery tests' business
     return make_config(tmp_path, tg,
                        issues={"overdue_weeks": 6, "follow_up_weeks": 8,
-                               "retention_months": 24})
+                               "retention_months": 24, "officer_name": "Jo Rivers",
+                               "officer_contact": "jo@cvs.example"})
 
 
 @pytest.fixture
@@ -218,6 +219,18 @@ async def test_report_cut_off_roll_over_you_said_we_did_and_overdue(
     assert summary[1:] == [["Early help", "1", "1", "45", "18 weeks"],
                            ["Total", "1", "1", "45", "18 weeks"]]
     assert "Early Org" in text
+    assert "Prepared by Jo Rivers (jo@cvs.example), Linked-up network, on 22 November 2026" \
+        in text
+    headings = [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]
+    assert f"{first}: Families wait 18 weeks for an early help assessment after a referral" \
+        in headings
+    properties = document.core_properties
+    assert properties.author == "Jo Rivers" and properties.created == clock.now
+    assert properties.title == "Issues from the Linked-up network: Early Help Board"
+    footer = document.sections[0].footer.paragraphs[0]
+    assert footer.text.startswith("Page ") and 'w:instr="PAGE"' in footer._p.xml
+    widths = [column.width.cm for column in document.tables[0].columns]
+    assert widths[2] >= len("Organisations") * 0.23 and sum(widths) <= 16.1
 
     clock.advance(days=10)  # 2 December: the board has met
     await early.wait_for_text("went to the Early Help Board meeting on 1 December 2026")
@@ -229,9 +242,10 @@ async def test_report_cut_off_roll_over_you_said_we_did_and_overdue(
     await officer.wait_for_text("Which board")
     await officer.press(EARLY_HELP)
     html = (await officer.wait_for_document(".html")).text()
-    assert second in html and "1 not named at their request" in html
+    assert second in html and "1 organisation, not named at its request" in html
     you_said = html[html.index("You said, we did"):]
     assert first in you_said and "waiting for a response" in you_said
+    assert "Early help<br>1 organisation" in you_said and "45 waiting" in you_said
 
 
 async def test_csv_export_and_cli_report(
@@ -367,3 +381,42 @@ async def test_a_pack_for_a_cancelled_board_meeting_goes_to_the_next_one(
     await officer.press(EARLY_HELP)
     html = (await officer.wait_for_document(".html")).text()
     assert issue in html and "2 February 2027" in html
+
+
+async def test_an_issue_answered_before_its_meeting_is_in_that_report_with_its_response(
+    tg: FakeTelegram, running: Config, clock: FakeClock
+) -> None:
+    await add_board_meeting(running, EARLY_HELP, at(2026, 11, 10), at(2026, 11, 5))
+    await add_board_meeting(running, EARLY_HELP, at(2026, 12, 1), at(2026, 11, 20))
+    await add_board_meeting(running, EARLY_HELP, at(2027, 2, 2), at(2027, 1, 20))
+    member, officer = tg.user(), tg.user(user_id=ADMIN_ID)
+    await join(member, organisation="Early Org")
+
+    async def report_html() -> str:
+        await officer.send("/report")
+        await officer.wait_for_text("Which board")
+        await officer.press(EARLY_HELP)
+        return (await officer.wait_for_document(".html")).text()
+
+    empty = await report_html()  # the 10 November meeting: nothing accepted for it
+    assert "No issues were accepted" in empty
+    clock.advance(days=9)  # 11 November: it has met
+    ref = await raise_issue(member, Answers(since="since September 2025"))
+    await accept(officer, ref)
+    await officer.send(f"/respond {ref}")
+    await officer.wait_for_text("Send the response")
+    await officer.send("The board funds two more early help workers from January.")
+    await officer.wait_for_text(f"{ref} is now answered by the board.")
+
+    html = await report_html()  # for 1 December, after the response came
+    issues = html[html.index("The issues"):html.index("You said, we did")]
+    assert ref in issues and "since September 2025" in issues and "since since" not in html
+    assert "Answered before the meeting:</strong> The board funds two more" in issues
+    assert "Nothing was reported at the meeting on 10 November 2026, so there is nothing new." \
+        in html and "<table>" not in html[html.index("You said, we did"):]
+
+    clock.advance(days=21)  # 2 December: the board has met
+    await asyncio.sleep(0.3)
+    later = await report_html()  # for 2 February: heard already, so only in "You said"
+    assert ref not in later[later.index("The issues"):later.index("You said, we did")]
+    assert ref in later[later.index("You said, we did"):]

@@ -489,13 +489,38 @@ REPORT_WHAT = "What is happening"
 REPORT_IMPACT = "Impact on children, young people and families"
 REPORT_FIGURES = "Figures"
 REPORT_WHO = "Organisations"
+REPORT_THEME = "Theme"
 REPORT_YOU_SAID_HEADER = ("Issue", "You said", "We did")
 NOT_GIVEN = "–"
+
+
+REPORT_NOTHING_NEW = "Nothing was reported at the meeting on {day}, so there is nothing new."
+REPORT_AUTHOR_UNNAMED = "the network's development officer"
+REPORT_PAGE = "Page "
+REPORT_ANSWERED = "Answered before the meeting"
+TITLE_WORDS = 12
 
 
 def report_intro(board: str, meeting_at: datetime, cut_off: datetime, tz: ZoneInfo) -> str:
     return (f"For the {board} meeting on {day(meeting_at, tz)}: issues raised by member "
             f"organisations and accepted by {day(cut_off, tz)}.")
+
+
+def report_prepared(generated_at: datetime, tz: ZoneInfo, name: str | None,
+                    contact: str | None) -> str:
+    """Who wrote the report and how to reach her, and when: a board paper names its author."""
+    author = name or REPORT_AUTHOR_UNNAMED
+    reach = f" ({contact})" if contact else ""
+    return f"Prepared by {author}{reach}, Linked-up network, on {day(generated_at, tz)}."
+
+
+def issue_title(issue: Issue) -> str:
+    """A short title from the issue's own first sentence, for headings and member messages."""
+    first = issue.what_happening.strip().split("\n")[0]
+    for stop in (". ", "; ", ": "):
+        first = first.split(stop)[0]
+    words = first.rstrip(".;:").split()
+    return " ".join(words[:TITLE_WORDS]) + ("…" if len(words) > TITLE_WORDS else "")
 
 
 def report_overview(issues: int, orgs: int, waiting: int | None) -> str:
@@ -508,9 +533,13 @@ def report_who(s: IssueSummary) -> str:
     named = ", ".join(s.named)
     if not s.unnamed:
         return f"{organisations(s.organisations)}: {named}"
-    unnamed = f"{s.unnamed} not named at their request"
-    return f"{organisations(s.organisations)}: {named}; {unnamed}" if named else (
-        f"{organisations(s.organisations)}, {unnamed}")
+    if not named:  # "1 organisation, 1 not named" read as two
+        return (f"{organisations(s.organisations)}, not named at its request"
+                if s.organisations == 1 else
+                f"{organisations(s.organisations)}, none named at their request")
+    more = ("1 more, not named at its request" if s.unnamed == 1
+            else f"{s.unnamed} more, not named at their request")
+    return f"{organisations(s.organisations)}: {named}; {more}"
 
 
 def report_figures(s: IssueSummary) -> str:
@@ -519,9 +548,21 @@ def report_figures(s: IssueSummary) -> str:
         parts.append(f"{s.waiting:,} waiting")
     if s.longest_wait_weeks is not None:
         parts.append(f"typical waits up to {s.longest_wait_weeks} weeks")
-    if s.since:
-        parts.append("since " + ", ".join(s.since))
+    if s.since:  # members type "since September 2025" as often as "September 2025"
+        parts.append("since " + ", ".join(_since(value) for value in s.since))
     return "; ".join(parts) or "none given"
+
+
+def _since(value: str) -> str:
+    text = value.strip()
+    return text[6:].lstrip() if text.casefold().startswith("since ") else text
+
+
+def report_you_said(s: IssueSummary, theme_title: str) -> tuple[str, str]:
+    """The "Issue" and "You said" cells: reference, title, theme, organisations and figures."""
+    issue = (f"{s.issue.ref}: {issue_title(s.issue)}\n{theme_title}\n"
+             f"{organisations(s.organisations)}")
+    return issue, f"{snippet(s.issue.what_happening, 300)}\n{REPORT_FIGURES}: {report_figures(s)}"
 
 
 def report_we_did(issue: Issue) -> str:

@@ -8,6 +8,21 @@ from db.records import SECTOR_OPEN_RATE, BulletinStats
 
 NO_STATS = "No bulletin has been sent yet, so there is nothing to show."
 CHART_CAPTION = "Reads and clicks for the last {count} bulletin(s)."
+CHART_TITLE = "Linked-up bulletins: what members read"
+CHART_AXIS = "% of recipients"
+CHART_READ = "Telegram: members who read an article"
+CHART_CLICKED = "Email: click rate"
+CHART_OPENED = "Email: open rate (inflated by privacy protection)"
+
+
+def chart_sector(rate: float) -> str:
+    return f"Sector average open rate ({rate:.1%})"
+
+
+def chart_tick(stats: BulletinStats) -> str:
+    """Under each bulletin: its month and how many each channel reached."""
+    emailed = f" · emailed {stats.email.recipients:,}" if stats.email else ""
+    return f"{stats.bulletin.created_at:%b %Y}\nreached {stats.reached:,}{emailed}"
 
 
 def _email(stats: BulletinStats) -> str:
@@ -16,7 +31,8 @@ def _email(stats: BulletinStats) -> str:
         return "Email: not sent by email."
     versus = "above" if email.open_rate >= SECTOR_OPEN_RATE else "below"
     top = sorted(email.clicks_per_url.items(), key=lambda pair: -pair[1])[:3]
-    links = "".join(f"\n  • {escape(_short(url))} ({clicks})" for url, clicks in top)
+    links = "".join(f"\n  • {escape(_short(stats.link_title(url)))} ({clicks})"
+                    for url, clicks in top)
     return (
         f"Email: {email.click_rate:.1%} clicked (of {email.recipients:,}); "
         f"opened {email.open_rate:.1%}, {versus} the {SECTOR_OPEN_RATE:.1%} sector average "
