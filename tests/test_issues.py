@@ -221,7 +221,8 @@ async def test_report_cut_off_roll_over_you_said_we_did_and_overdue(
     assert "Early Org" in text
     assert "Prepared by Jo Rivers (jo@cvs.example), Linked-up network, on 22 November 2026" \
         in text
-    headings = [p.text for p in document.paragraphs if p.style is not None and (p.style.name or "").startswith("Heading")]
+    headings = [p.text for p in document.paragraphs
+                if p.style is not None and (p.style.name or "").startswith("Heading")]
     assert f"{first}: Families wait 18 weeks for an early help assessment after a referral" \
         in headings
     properties = document.core_properties
