@@ -3,6 +3,7 @@ reports they went into. All the SQL of the issues feature lives here."""
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -252,6 +253,27 @@ async def transition(
         if not changed:
             return None
         return await add_event(db, issue_id, actor, to_status, note, now)
+
+
+async def redact(db: Database, issue_id: int, words: str, replacement: str, actor: Actor,
+                 now: datetime, note: str) -> int:
+    """Replace ``words`` (any case) in the issue's text; the history records that it was done,
+    never the words themselves. Returns how many places were changed."""
+    pattern = re.compile(re.escape(words), re.IGNORECASE)
+    async with db.transaction():
+        row = await db.fetch_one("SELECT what_happening, impact FROM issues WHERE id = ?",
+                                 (issue_id,))
+        if row is None:
+            return 0
+        what, in_what = pattern.subn(replacement, row["what_happening"])
+        impact, in_impact = pattern.subn(replacement, row["impact"])
+        if not in_what + in_impact:
+            return 0
+        await db.execute("UPDATE issues SET what_happening = ?, impact = ?, updated_at = ?"
+                         " WHERE id = ?", (what, impact, to_db(now), issue_id))
+        await add_event(db, issue_id, actor, "redacted", note.format(count=in_what + in_impact),
+                        now)
+    return in_what + in_impact
 
 
 async def mark(db: Database, issue_id: int, column: str, now: datetime) -> bool:

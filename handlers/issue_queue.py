@@ -98,6 +98,7 @@ def _card_buttons(issue: Issue, boards: list[str], published: bool) -> Rows:
                       f"iq:pub:{issue.id}")])
     if published:
         rows.append([(texts.BUTTON_UNPUBLISH, f"iq:unpub:{issue.id}")])
+    rows.append([(texts.BUTTON_REDACT, f"iq:red:{issue.id}")])
     rows.append(_ways_on(issue))
     return [row for row in rows if row]
 
@@ -252,7 +253,8 @@ async def csv_export(update: Update, context: BotContext) -> None:
 
 # --- steps that need words: decline, refer, respond ---------------------------------------------
 
-ASKS = {"dec": texts.ASK_DECLINE, "ref": texts.ASK_REFER, "rsp": texts.ASK_RESPONSE}
+ASKS = {"dec": texts.ASK_DECLINE, "ref": texts.ASK_REFER, "rsp": texts.ASK_RESPONSE,
+        "red": texts.ASK_REDACT}
 
 
 async def _ask_words(update: Update, context: BotContext, step: str, issue: Issue) -> int:
@@ -303,6 +305,8 @@ async def words_received(update: Update, context: BotContext) -> int:
     pending = context.user_data.get(PENDING)
     if pending is not None and pending["step"] == "pub":
         return await _summary_received(update, context, update.message.text)
+    if pending is not None and pending["step"] == "red":
+        return await _redaction_received(update, context, update.message.text.strip())
     checked = check_length(update.message.text, REASON)
     if not isinstance(checked, str):
         await reply(update, problem_text(checked))
@@ -314,6 +318,24 @@ async def words_received(update: Update, context: BotContext) -> int:
         return ConversationHandler.END
     step = {"dec": queue.decline, "ref": queue.refer, "rsp": queue.respond}[pending["step"]]
     await _done(update, context, issue, await step(issue, checked, _officer_id(update)))
+    return ConversationHandler.END
+
+
+async def _redaction_received(update: Update, context: BotContext, words: str) -> int:
+    assert context.user_data is not None
+    pending = context.user_data.pop(PENDING)
+    queue = context.services.issues.queue
+    issue = await queue.find(pending["issue"])
+    if issue is None or not words:
+        return ConversationHandler.END
+    count = await queue.redact(issue, words, _officer_id(update))
+    if not count:
+        await reply(update, texts.REDACT_NONE.format(ref=escape(issue.ref)))
+        return ConversationHandler.END
+    changed = await queue.find(issue.id) or issue
+    await _refresh_card(update, context, changed)
+    await reply(update, texts.REDACT_DONE.format(ref=escape(issue.ref), count=count),
+                inline([_ways_on(changed)]))
     return ConversationHandler.END
 
 
@@ -378,7 +400,7 @@ async def cancel_words(update: Update, context: BotContext) -> int:
 def words_conversation() -> ConversationHandler[BotContext]:
     return ConversationHandler(
         entry_points=[
-            CallbackQueryHandler(ask_words_button, pattern=r"^iq:(dec|ref|pub):\d+$"),
+            CallbackQueryHandler(ask_words_button, pattern=r"^iq:(dec|ref|pub|red):\d+$"),
             CallbackQueryHandler(publish_member_words, pattern=r"^iq:pubw:\d+$"),
             CommandHandler("respond", respond_command, filters=filters.ChatType.PRIVATE),
         ],

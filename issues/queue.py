@@ -139,6 +139,12 @@ class IssueQueue:
             return None
         return await self._change(issue, CLOSE_FROM, CLOSED, actor, outcome, outcome=outcome)
 
+    async def redact(self, issue: Issue, words: str, officer_id: int) -> int:
+        """Take words (a name that slipped past the safeguarding check) out of the issue's
+        text, in every message and report from now on."""
+        return await repo.redact(self.db, issue.id, words, texts.REDACTED, Actor("officer",
+                                 officer_id), self.clock(), texts.REDACTION_NOTE)
+
     async def mark_reported(self, issue: Issue, meeting_at: datetime) -> Issue | None:
         if issue.status == "responded":  # answered before the meeting, heard at it
             await repo.record_heard(self.db, issue.id, meeting_at)

@@ -421,3 +421,32 @@ async def test_an_issue_answered_before_its_meeting_is_in_that_report_with_its_r
     later = await report_html()  # for 2 February: heard already, so only in "You said"
     assert ref not in later[later.index("The issues"):later.index("You said, we did")]
     assert ref in later[later.index("You said, we did"):]
+
+
+async def test_the_officer_redacts_what_slipped_through_and_members_see_only_the_title(
+    tg: FakeTelegram, running: Config
+) -> None:
+    member, officer = tg.user(), tg.user(user_id=ADMIN_ID)
+    await join(member, organisation="Brook Org")
+    ref = await raise_issue(member, Answers(
+        what="Families wait 18 weeks for an early help assessment. At Brook Street hub the "
+             "Okafor household waited 30.",
+        impact="Problems grow while they wait; the Okafor children missed school."))
+    await officer_opens(officer, ref)
+    await officer.press("Redact…")
+    await officer.wait_for_text("Send the words to take out")
+    await officer.send("okafor")
+    done = await officer.wait_for_text("place(s) now read [removed]")
+    assert "2 place(s)" in done.content
+    card = [m for m in officer.messages if m.content.startswith(f"{ref} (")][-1]
+    assert "Okafor" not in card.content and "the [removed] household" in card.content
+    [(what, impact)] = await rows(running, "SELECT what_happening, impact FROM issues")
+    assert "Okafor" not in what + impact
+    notes = await rows(running, "SELECT action, note FROM issue_events WHERE action = 'redacted'")
+    assert notes == [("redacted", "2 place(s) in the text replaced by [removed]")]
+
+    await officer.press("Back to the queue")
+    await accept(officer, ref)
+    news = await member.wait_for_text("has been accepted")
+    assert "“Families wait 18 weeks for an early help assessment”" in news.content
+    assert "Brook Street" not in news.content  # the title only, never the whole text

@@ -120,7 +120,7 @@ async def heard_and_answered(
     await officer.send(f"/respond {a}")
     await officer.wait_for_text("Send the response")
     await officer.send(RESPONSE)
-    await officer.wait_for_text(f"{a} is now the board has responded")
+    await officer.wait_for_text(f"{a} is now answered by the board")
 
     clock.advance(weeks=1, days=1)  # the follow-up question goes a week after the response
     for user, label in ((first, "Yes"), (second, "Partly"), (third, "Yes")):

@@ -115,7 +115,7 @@ def found_details(findings: Sequence[Finding]) -> str:
 
 def similar_issues(matches: Sequence[tuple[Issue, IssueSummary]]) -> str:
     lines = "\n".join(
-        f"• <b>{escape(issue.ref)}</b>: {escape(snippet(issue.what_happening))} "
+        f"• <b>{escape(issue.ref)}</b>: {escape(issue_title(issue))} "
         f"({organisations(summary.organisations)})"
         for issue, summary in matches
     )
@@ -158,7 +158,7 @@ def review(r: Review) -> str:
               else "not named (counted as an organisation that asked not to be named)")
     head = (f"<b>Check before you confirm: adding {escape(r.organisation)} to "
             f"{escape(r.joining.ref)}</b>\n\n<b>The issue:</b> "
-            f"{escape(snippet(r.joining.what_happening, 300))}\n"
+            f"{escape(issue_title(r.joining))}\n"
             if r.joining else
             f"<b>Check before you confirm</b>\n\n<b>Theme:</b> {escape(r.theme_title)}\n"
             f"<b>What is happening:</b> {escape(r.what_happening)}\n"
@@ -218,7 +218,7 @@ MY_ISSUES_NONE = "Your organisation is not behind any issue yet. Send /raise to 
 
 def my_issue(issue: Issue, theme_title: str, merged_into: Issue | None) -> str:
     lines = [f"<b>{escape(issue.ref)}</b> ({escape(theme_title)}): {status_words(issue)}",
-             escape(snippet(issue.what_happening))]
+             escape(issue_title(issue))]
     if issue.board and issue.status not in ("merged", "declined"):
         lines.append(f"Board: {escape(issue.board)}")
     if issue.status_note and issue.status in ("declined", "referred"):
@@ -280,8 +280,9 @@ def _news_body(n: IssueNews) -> str:
 
 
 def status_news(n: IssueNews) -> str:
+    """Reference and title only: whatever slipped into the text stays out of members' chats."""
     return (f"<b>{escape(n.issue.ref)}</b> ({escape(n.theme_title)}: "
-            f"“{escape(snippet(n.issue.what_happening, 60))}”) {_news_body(n)}")
+            f"“{escape(issue_title(n.issue))}”) {_news_body(n)}")
 
 
 FOLLOW_UP_BUTTONS = (("yes", "Yes"), ("partly", "Partly"), ("no", "No"))
@@ -454,6 +455,16 @@ def done(issue: Issue, told: int | None = None, merged_into_ref: str | None = No
     return f"<b>{escape(issue.ref)}</b> is now {now}.{tail}"
 
 
+REDACTED = "[removed]"
+REDACTION_NOTE = "{count} place(s) in the text replaced by [removed]"
+BUTTON_REDACT = "Redact…"
+ASK_REDACT = (
+    "Send the words to take out of <b>{ref}</b>'s text (a name, an address…), exactly as they "
+    "appear. They become [removed] wherever they occur; the history records that you did it, "
+    "not the words. /cancel to stop."
+)
+REDACT_NONE = "Those words are not in {ref}'s text, so nothing changed."
+REDACT_DONE = "<b>{ref}</b>: {count} place(s) now read [removed]."
 POSSIBLE_DUPLICATE = "⚠️ <b>Possible duplicate of {refs}</b>: compare them, and merge if so."
 BUTTON_NEXT_ISSUE = "Next issue"
 QUEUE_END = "That was the last open issue in the queue."
