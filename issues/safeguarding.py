@@ -38,30 +38,11 @@ import itertools
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from enum import StrEnum
 
 import phonenumbers
 
+from db.records import Finding, Kind
 from issues.person_names import NameLists, name_lists, plain
-
-
-class Kind(StrEnum):
-    NAME = "name"
-    AGE = "age or school year next to a name"
-    DATE_OF_BIRTH = "date of birth"
-    ADDRESS = "address"
-    POSTCODE = "postcode"
-    PHONE = "phone number"
-    EMAIL = "email address"
-    NHS_NUMBER = "NHS number"
-    HANDLE = "social media handle"
-
-
-@dataclass(frozen=True)
-class Finding:
-    kind: Kind
-    text: str
-    """The words that gave it away, as the member typed them."""
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from db import meetings as meetings_repo
 from settings.config import Config
 from tests.fakes.telegram_api import FakeTelegram
 from tests.flows import join
-from tests.harness import ADMIN_ID, FakeClock, eventually, make_config, running_bot
+from tests.harness import ADMIN_ID, FakeClock, eventually, make_config, running_bot, ticks
 from tests.issues_flows import (
     EARLY_HELP,
     Answers,
@@ -39,7 +39,7 @@ from tests.issues_flows import (
 @pytest.fixture
 def issues_config(tmp_path: Path, tg: FakeTelegram) -> Config:
     tg.disable_rate_limits()  # Telegram's flood limits are the delivery tests' business
-    return make_config(tmp_path, tg.base_url, scheduler={"tick_seconds": 0.05},
+    return make_config(tmp_path, tg,
                        issues={"overdue_weeks": 6, "follow_up_weeks": 8,
                                "retention_months": 24})
 
@@ -184,12 +184,13 @@ async def test_us_too_merge_and_response_reach_every_organisation(
     assert "Organisations: 2" in card.content
     assert "First Org" in card.content and "Second Org" not in card.content  # named only
     await officer.press("Back to the queue")
-    await officer_opens(officer, other)
+    other_card = await officer_opens(officer, other)
+    assert f"Possible duplicate of {ref}" in other_card.content  # reworded, still found
     await officer.press("Merge into…")
     await officer.wait_for_text("into which issue")
     await officer.press(next(label for row in officer.keyboard() for label, _ in row
                              if label.startswith(ref)))
-    await officer.wait_for_text(f"{other} is now combined")
+    await officer.wait_for_text(f"{other} is now combined with {ref}.")
     await third.wait_for_text(f"same problem as {ref}")
 
     await officer.send("/queue")
@@ -202,7 +203,11 @@ async def test_us_too_merge_and_response_reach_every_organisation(
     await officer.send(f"/respond {ref}")
     await officer.wait_for_text("Send the response")
     await officer.send("The board funds two more early help workers from January.")
-    await officer.wait_for_text(f"{ref} is now the board has responded")
+    await officer.wait_for_text(f"{ref} is now answered by the board.")
+    acted_on = [m for m in officer.messages if m.content.startswith(f"{ref} (")][-1]
+    assert acted_on.content.startswith(f"{ref} (Early help): answered by the board")
+    await officer.press("Next issue")
+    await officer.wait_for_text("That was the last open issue in the queue.")
     for user in (first, second, third):
         news = await user.wait_for_text("has a response")
         assert "two more early help workers" in news.content
@@ -395,7 +400,7 @@ async def test_a_pack_for_a_cancelled_board_meeting_goes_to_the_next_one(
         assert cancelled is not None
         await meetings_repo.cancel(db, cancelled.id, clock())
     clock.advance(days=31)  # 3 December: the cancelled meeting's date has passed
-    await asyncio.sleep(2.5)  # ticks, and the engine's one-second spacing per chat
+    await ticks(10)
     assert not any("went to the Early Help Board" in m.content for m in member.messages)
     await officer.send("/report")
     await officer.wait_for_text("Which board")

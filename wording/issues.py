@@ -14,8 +14,7 @@ from html import escape
 from zoneinfo import ZoneInfo
 
 from db.issues import Event, Figures, Issue
-from issues.safeguarding import Finding
-from issues.summary import IssueSummary
+from db.records import Finding, IssueSummary
 
 SNIPPET = 90
 
@@ -107,10 +106,13 @@ def ask_named(organisation: str) -> str:
     )
 
 
+def finding_lines(findings: Sequence[Finding]) -> str:
+    """Each personal detail found: its kind and the member's own words, quoted."""
+    return "\n".join(f"• {KIND_WORDS[f.kind.value]}: “{escape(f.text)}”" for f in findings)
+
+
 def found_details(findings: Sequence[Finding], answer: str) -> str:
-    lines = "\n".join(
-        f"• {KIND_WORDS[f.kind.value]}: “{escape(f.text)}”" for f in findings
-    )
+    lines = finding_lines(findings)
     return (
         "⚠️ <b>Please take out personal details</b>\n"
         "Issues go into board papers, so they must not identify a child, young person or "
@@ -207,7 +209,7 @@ STATUS_WORDS = {
     "declined": "not taken forward",
     "referred": "passed on",
     "reported": "reported to the board, waiting for a response",
-    "responded": "the board has responded",
+    "responded": "answered by the board",
     "closed": "closed",
 }
 
@@ -380,11 +382,13 @@ def _history_line(event: Event, tz: ZoneInfo) -> str:
     return f"{event.at.astimezone(tz):%d %b %Y %H:%M} {escape(event.action)} by {who}{note}"
 
 
-def issue_card(s: IssueSummary, theme_title: str, events: Sequence[Event], tz: ZoneInfo) -> str:
+def issue_card(s: IssueSummary, theme_title: str, events: Sequence[Event], tz: ZoneInfo,
+               duplicates: Sequence[str] = ()) -> str:
     issue = s.issue
     named = ", ".join(escape(n) for n in s.named) or "none"
     lines = [
         f"<b>{escape(issue.ref)}</b> ({escape(theme_title)}): {status_words(issue)}",
+        *([POSSIBLE_DUPLICATE.format(refs=escape(", ".join(duplicates)))] if duplicates else []),
         f"<b>Board:</b> {escape(issue.board) if issue.board else 'for you to decide'}",
         f"<b>Organisations:</b> {s.organisations} (may be named: {named})",
         f"<b>Waiting:</b> {s.waiting if s.waiting is not None else 'not given'}; "
@@ -402,9 +406,69 @@ def issue_card(s: IssueSummary, theme_title: str, events: Sequence[Event], tz: Z
     return "\n".join(lines)
 
 
-def done(issue: Issue, told: int | None = None) -> str:
+# --- the public web page ------------------------------------------------------------------------
+
+BUTTON_PUBLISH = "Publish on the web page"
+BUTTON_REPUBLISH = "Change the web page summary"
+BUTTON_UNPUBLISH = "Take off the web page"
+BUTTON_MEMBER_WORDS = "Publish their words as written"
+
+
+def ask_public_summary(issue: Issue) -> str:
+    return (
+        f"Send the <b>public summary</b> of <b>{escape(issue.ref)}</b> for the web page "
+        "“You said, we did”: one or two sentences in plain words, describing the problem, "
+        "never a person. The page shows it with the board, the date it was heard, the response "
+        "and its status, how many organisations raised it (naming only those who agreed) and "
+        "their answers to “did it help?”. It appears once the board has heard the issue.\n\n"
+        f"Or publish what the organisation wrote:\n“{escape(issue.what_happening)}”\n\n"
+        "/cancel leaves it unpublished."
+    )
+
+
+def web_status(summary: str | None) -> str:
+    """The card's line saying whether, and with what words, the issue is on the web page."""
+    if summary is None:
+        return "<b>Web page:</b> not published"
+    return f"<b>Web page:</b> approved: “{escape(summary)}”"
+
+
+def public_details(findings: Sequence[Finding]) -> str:
+    lines = finding_lines(findings)
+    return (
+        "⚠️ The summary would be public, and this looks like personal details:\n"
+        f"{lines}\n\nNothing was published. Please send it again without them."
+    )
+
+
+def published(issue: Issue) -> str:
+    when = ("It is on the web page now." if issue.reported_at is not None
+            else "It appears on the web page once the board has heard it.")
+    return f"The public summary of <b>{escape(issue.ref)}</b> is approved. {when}"
+
+
+def unpublished(ref: str) -> str:
+    return f"<b>{escape(ref)}</b> is no longer on the web page."
+
+
+NOT_PUBLISHABLE = (
+    "{ref} is {status}, so it is not going to a board and cannot be on the web page."
+)
+
+
+def done(issue: Issue, told: int | None = None, merged_into_ref: str | None = None) -> str:
     tail = f" The organisations behind it ({told}) are being told." if told else ""
-    return f"<b>{escape(issue.ref)}</b> is now {status_words(issue)}.{tail}"
+    now = (f"combined with <b>{escape(merged_into_ref)}</b>" if merged_into_ref
+           else status_words(issue))
+    return f"<b>{escape(issue.ref)}</b> is now {now}.{tail}"
+
+
+POSSIBLE_DUPLICATE = "⚠️ <b>Possible duplicate of {refs}</b>: compare them, and merge if so."
+BUTTON_NEXT_ISSUE = "Next issue"
+QUEUE_END = "That was the last open issue in the queue."
+REPORT_HTML_CAPTION = (
+    "The same report as a web page, to open in a browser or attach to the board's papers."
+)
 
 
 # --- /report ------------------------------------------------------------------------------------
