@@ -20,6 +20,7 @@ from bot.schedule import start_ticking
 from bot.services import Services
 from bot.telegram_transport import TelegramTransport
 from bulletins.service import BulletinReadsOfMember, BulletinService
+from census.service import CensusService
 from db import themes as themes_repo
 from db.database import Database
 from db.timeutil import Clock, utcnow
@@ -68,11 +69,16 @@ async def _assemble(config: Config, db: Database, clock: Clock) -> Services:
     meetings = MeetingService(db, delivery, clock, config.tz, config.meetings,
                               config.telegram.admins, config.issues.boards)
     meetings.attach(members)
+    census = CensusService(db, delivery, clock, config.tz, config.census)
+    members.listeners.append(census)
+    members.data_sources.append(census)
+    issues.report_sections.append(census.report_blocks)
     return Services(
         config=config, db=db, clock=clock, members=members,
         delivery=delivery, bulletins=bulletins, feeds=feeds, sender=sender, issues=issues,
-        meetings=meetings,
+        meetings=meetings, census=census,
         due_work=[feeds.fetch_due, bulletins.send_due, *issues.due_work, *meetings.due_work,
+                  *census.due_work,
                   *([mailchimp.audience.retry_due] if mailchimp else [])],
         mailchimp=mailchimp, email_figures=mailchimp.figures if mailchimp else None,
     )

@@ -8,6 +8,7 @@ from telegram import Bot
 
 from bulletins.service import BulletinService
 from bulletins.stats import EmailFiguresSource
+from census.service import CensusService
 from db.database import Database
 from db.timeutil import Clock, DueWork
 from delivery.engine import DeliveryEngine
@@ -34,6 +35,8 @@ class Services:
     """Members' issues for the boards: raising, the officer's queue, reports, timers."""
     meetings: MeetingService
     """Network and board meetings: answers, waiting lists, reminders, notes."""
+    census: CensusService
+    """The monthly waiting-list census: asks, answers, the officer's view, report section."""
     due_work: list[DueWork] = field(default_factory=list)
     email_figures: EmailFiguresSource | None = None
     """Email campaign figures for /stats, when the bulletin also goes out by Mailchimp."""
