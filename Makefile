@@ -1,16 +1,19 @@
 # Two commands on a fresh machine: `make run` (the bot) and `make test` (the tests).
-# uv is installed from PyPI if it is missing; everything else comes from uv.lock.
+# The machine needs Python 3.11+ and make. uv is used from PATH or `python3 -m uv`, else installed
+# into a virtualenv of this project's own (scripts/find-uv.sh); everything else comes from uv.lock.
 
-UV := python3 -m uv
+UV := $(shell sh scripts/find-uv.sh)
+ifeq ($(UV),)
+$(error no uv: see the line above)
+endif
 
-.PHONY: run test lint bench tools
+.PHONY: run test lint bench
 
-tools:
-	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
-
+# --compile-bytecode: with PYTHONDONTWRITEBYTECODE set (as on this server), every process would
+# otherwise compile aiohttp, pytest and pydantic from source at start-up: seconds per test
+# worker and per command-line run.
 .venv/.synced: pyproject.toml uv.lock
-	@$(MAKE) --no-print-directory tools
-	$(UV) sync --frozen
+	$(UV) sync --frozen --compile-bytecode
 	@touch $@
 
 run: .venv/.synced

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import warnings
+
 from telegram import LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes, Defaults
+from telegram.warnings import PTBUserWarning
 
 from bot.persistence import SQLitePersistence
 from bot.services import Services
@@ -34,5 +37,9 @@ def build_application(services: Services) -> BotApplication:
         builder = builder.base_file_url(config.telegram.base_file_url)
     application: BotApplication = builder.build()
     application.bot_data[SERVICES_KEY] = services
-    register_handlers(application, config.telegram.admins)
+    with warnings.catch_warnings():
+        # Our conversations mix message and button steps and are tracked per chat, which is what
+        # we want; PTB warns about that choice once per ConversationHandler (14 lines a start).
+        warnings.filterwarnings("ignore", message="If 'per_message=False'", category=PTBUserWarning)
+        register_handlers(application, config.telegram.admins)
     return application

@@ -7,13 +7,15 @@ just as ``/report`` does, so the running bot marks those issues reported once th
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from bot.cli_bulletin import load, with_services
-from bot.cli_options import CONFIG_OPTION
-from bot.services import Services
-from issues.service import ReportFiles
+from bot.cli_options import CONFIG_OPTION, load, with_services
+
+if TYPE_CHECKING:
+    from bot.services import Services
+    from issues.service import ReportFiles
 
 
 @click.command()
@@ -22,7 +24,10 @@ from issues.service import ReportFiles
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="The Word file to write; the HTML version goes beside it (.html).")
 def report(config_path: Path | None, board: str, out: Path) -> None:
-    """Write the report for BOARD's next meeting as Word (--out) and HTML."""
+    """Write the issues report for a board's next meeting.
+
+    The Word document goes to --out, the HTML version beside it (.html).
+    """
     config = load(config_path)
     if board not in config.issues.boards:
         known = ", ".join(config.issues.boards)

@@ -18,6 +18,7 @@ from issues.service import IssueService
 from meetings.service import MeetingService
 from members.directory import MemberDirectory
 from settings.config import Config
+from web.public import PublicRecord
 
 
 @dataclass
@@ -37,6 +38,8 @@ class Services:
     """Network and board meetings: answers, waiting lists, reminders, notes."""
     census: CensusService
     """The monthly waiting-list census: asks, answers, the officer's view, report section."""
+    public: PublicRecord
+    """What the public web pages show, read live (served with ``[web]``, or exported)."""
     due_work: list[DueWork] = field(default_factory=list)
     email_figures: EmailFiguresSource | None = None
     """Email campaign figures for /stats, when the bulletin also goes out by Mailchimp."""

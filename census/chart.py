@@ -8,8 +8,6 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from matplotlib.figure import Figure
-
 
 @dataclass(frozen=True)
 class Line:
@@ -21,6 +19,9 @@ class Line:
 def trend_chart(month_labels: Sequence[str], lines: Sequence[Line], title: str,
                 y_label: str, note: str) -> bytes:
     """PNG bytes; a gap in a line is a month with no figure to show."""
+    # matplotlib takes about a second to import: only a chart pays for it, not every start-up.
+    from matplotlib.figure import Figure
+
     figure = Figure(figsize=(9, 4.8), dpi=100)
     axes = figure.subplots()
     positions = list(range(len(month_labels)))

@@ -57,6 +57,7 @@ class FeedItem:
 @dataclass(frozen=True)
 class ParsedFeed:
     link: str | None = None
+    title: str | None = None
     items: list[FeedItem] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     error: str | None = None  # why the document is not a feed at all
@@ -164,7 +165,9 @@ def parse_feed(body: bytes, *, content_type: str | None = None) -> ParsedFeed:
     if problem:
         kept = f"kept the {len(items)} items that could be read" if items else "no items read"
         warnings.append(f"the feed has errors ({problem}); {kept}")
-    return ParsedFeed(link=_text(parsed.feed.get("link")) or None, items=items, warnings=warnings)
+    return ParsedFeed(link=_text(parsed.feed.get("link")) or None,
+                      title=" ".join(_text(parsed.feed.get("title")).split()) or None,
+                      items=items, warnings=warnings)
 
 
 def _conditional_headers(state: FeedState | None) -> dict[str, str]:

@@ -65,6 +65,7 @@ class FeedReport:
     skipped: int = 0
     warnings: list[str] = field(default_factory=list)
     error: str | None = None
+    title: str | None = None  # the feed's own name, when it has given one
 
 
 @dataclass(frozen=True)
@@ -177,7 +178,7 @@ async def _ingest_one(
             await articles.record_feed_problems(db, url, "error", [result.error], now)
     return FeedReport(
         url, result.status, stored.new, stored.updated, stored.unchanged, len(stored.skipped),
-        warnings, result.error,
+        warnings, result.error, result.feed.title if result.feed else None,
     )
 
 

@@ -11,9 +11,6 @@ import io
 from html import escape
 from zoneinfo import ZoneInfo
 
-from docx import Document
-from docx.shared import Cm
-
 from issues.report import BoardReport, ReportedIssue
 from wording import issues as texts
 from wording.document import Block, Heading, Paragraph, Picture, Table
@@ -72,6 +69,9 @@ def report_blocks(report: BoardReport, tz: ZoneInfo) -> list[Block]:
 
 
 def to_docx(blocks: list[Block]) -> bytes:
+    from docx import Document  # a slow import (lxml): only a report pays for it
+    from docx.shared import Cm
+
     document = Document()
     for block in blocks:
         match block:

@@ -105,6 +105,16 @@ class SchedulerConfig(Strict):
     tick_seconds: float = Field(default=30.0, gt=0, le=3600)
 
 
+class DeliveryConfig(Strict):
+    """The delivery engine's timings. The defaults are Telegram's: about one message a second to
+    a chat. Tests shorten them (with the fake Bot API's per-chat limit to match) so they do
+    not wait in real seconds."""
+
+    per_chat_seconds: float = Field(default=1.0, ge=0, le=60)
+    progress_every_seconds: float = Field(default=3.0, gt=0, le=600)
+    idle_wait_seconds: float = Field(default=1.0, gt=0, le=60)
+
+
 DEFAULT_BOARDS = ["Children's Trust Board", "Safeguarding Children Partnership Board",
                   "Early Help Board"]
 
@@ -200,6 +210,32 @@ class CensusConfig(Strict):
     def services_for(self, board: str) -> list[CensusServiceConfig]:
         chosen = self.boards.get(board)
         return [s for s in self.services if chosen is None or s.slug in chosen]
+class WebConfig(Strict):
+    """The public pages ("You said, we did", meetings and their calendar feed), served by the
+    bot's own process. Without a ``[web]`` section nothing listens."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=1, le=65535)
+    public_url: HttpUrl
+    """Where people reach the pages (behind a reverse proxy): the calendar feed's address."""
+    embed_origins: list[HttpUrl] = Field(default_factory=list)
+    """Sites allowed to show the pages in a frame (the CVS's website); none by default."""
+
+    @field_validator("embed_origins")
+    @classmethod
+    def _origins_only(cls, origins: list[HttpUrl]) -> list[HttpUrl]:
+        for origin in origins:
+            if (origin.path or "/") != "/" or origin.query or origin.fragment:
+                raise ValueError(f"expected an origin like https://www.example.org, not {origin}")
+        return origins
+
+    @property
+    def base_url(self) -> str:
+        return str(self.public_url).rstrip("/")
+
+    @property
+    def frame_origins(self) -> list[str]:
+        return [str(origin).rstrip("/") for origin in self.embed_origins]
 
 
 class Config(Strict):
@@ -210,6 +246,7 @@ class Config(Strict):
     feed: FeedConfig = FeedConfig()
     mailchimp: MailchimpConfig | None = None
     scheduler: SchedulerConfig = SchedulerConfig()
+    delivery: DeliveryConfig = DeliveryConfig()
     issues: IssuesConfig = IssuesConfig()
     meetings: MeetingsConfig = MeetingsConfig()
     census: CensusConfig = CensusConfig()
@@ -221,6 +258,7 @@ class Config(Strict):
             raise ValueError(f"census.boards names boards that are not in [issues] boards: "
                              f"{', '.join(unknown)}")
         return self
+    web: WebConfig | None = None
 
     @field_validator("timezone")
     @classmethod
@@ -258,15 +296,62 @@ class Config(Strict):
         return self.telegram.token
 
 
+# What a setting must look like, in words, where pydantic would name a regex or a type.
+_EXPECTED = {
+    "slug": "a short lower-case name of letters, digits and hyphens, like youth-work",
+    "admins": "a list of numeric Telegram user ids, like [123456789, 987654321]",
+    "server": "Mailchimp's data centre, the part of the API key after the dash, like us21",
+    "urls": "a list of full web addresses, like [\"https://example.org/feed/\"]",
+    "reply_to": "an email address, like office@example.org",
+    "notes_reminder_days": "a list of whole numbers of days, like [3, 7]",
+    "boards": "a list of board names, like [\"Children's Trust Board\"]",
+}
+
+
+# pydantic's error types in the officer's words; {ge} and the like come from the error's context.
+_PLAIN = {
+    "greater_than_equal": "must be at least {ge}",
+    "greater_than": "must be more than {gt}",
+    "less_than_equal": "must be at most {le}",
+    "less_than": "must be less than {lt}",
+    "int_parsing": "must be a whole number",
+    "int_type": "must be a whole number",
+    "float_parsing": "must be a number",
+    "bool_parsing": "must be true or false",
+    "string_type": "must be text in quotes",
+    "string_too_short": "must be at least {min_length} character(s) long",
+    "string_too_long": "must be at most {max_length} characters long",
+    "list_type": "must be a list in square brackets, like [\"a\", \"b\"]",
+    "url_parsing": "must be a full web address, like https://example.org/",
+}
+
+
+def _where(loc: tuple[int | str, ...]) -> str:
+    """``themes.0.slug`` as a person counts: ``themes (entry 1).slug``."""
+    parts: list[str] = []
+    for part in loc:
+        if isinstance(part, int):
+            parts[-1] = f"{parts[-1]} (entry {part + 1})" if parts else f"entry {part + 1}"
+        else:
+            parts.append(part)
+    return ".".join(parts) or "(top level)"
+
+
 def _describe(error: ValidationError) -> str:
     first = error.errors()[0]
-    key = ".".join(str(part) for part in first["loc"]) or "(top level)"
-    message = first["msg"]
+    key = _where(tuple(first["loc"]))
     if first["type"] == "missing":
         return f"{key} is missing"
     if first["type"] == "extra_forbidden":
         return f"{key} is not a setting linkedup-bot knows (check the spelling)"
-    return f"{key}: {message.removeprefix('Value error, ')}"
+    named = [part for part in first["loc"] if isinstance(part, str)]
+    expected = _EXPECTED.get(named[-1]) if named else None
+    if expected is not None:
+        return f"{key}: expected {expected}, not {first['input']!r}"
+    plain = _PLAIN.get(first["type"])
+    if plain is not None:
+        return f"{key}: {plain.format(**first.get('ctx', {}))}, not {first['input']!r}"
+    return f"{key}: {first['msg'].removeprefix('Value error, ')}"
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

@@ -30,7 +30,7 @@ WEEK_BUTTONS = {"2", "4", "8", "12", "18", "26", "52"}
 
 def census_config(tmp_path: Path, tg: FakeTelegram) -> Config:
     tg.disable_rate_limits()  # Telegram's limits are tested elsewhere
-    return make_config(tmp_path, tg.base_url, scheduler={"tick_seconds": 0.05}, census=CENSUS)
+    return make_config(tmp_path, tg, census=CENSUS)
 
 
 def ticked(title: str) -> Callable[[BotMessage], bool]:

@@ -28,9 +28,9 @@ from tests.census_flows import (
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.telegram_users import SimUser
 from tests.flows import join
-from tests.harness import ADMIN_ID, FakeClock, running_bot
+from tests.harness import ADMIN_ID, FakeClock, running_bot, ticks
 from tests.issues_flows import EARLY_HELP, accept, add_board_meeting, raise_issue, rows
-from tests.meetings_flows import ticks, utc
+from tests.meetings_flows import utc
 
 NOVEMBER, DECEMBER = "November 2026", "December 2026"
 

@@ -89,3 +89,50 @@ async def test_run_explains_a_refused_token_and_an_unreachable_telegram(tmp_path
     code, _, err = await linkedup(tmp_path, "run", "--config", "config.toml")
     assert code == 1 and "cannot reach Telegram at http://127.0.0.1:9/bot" in err
     assert "Traceback" not in err
+
+
+async def test_run_starts_quietly_and_says_how_it_listens(tmp_path: Path) -> None:
+    """A start is one ready line naming the mode, not a screenful of PTB's warnings."""
+    async with FakeTelegram(token=TOKEN) as tg:
+        (tmp_path / "config.toml").write_text(f'[telegram]\nbase_url = "{tg.base_url}"\n')
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "run", "--config", "config.toml", cwd=tmp_path,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+            env={**os.environ, "PYTHONPATH": str(ROOT), "LINKEDUP_TELEGRAM_TOKEN": TOKEN},
+        )
+        assert process.stderr is not None
+        seen: list[str] = []
+        try:
+            while not any("is running as" in line for line in seen):
+                line = await asyncio.wait_for(process.stderr.readline(), timeout=30)
+                assert line, "the bot exited before it was ready:\n" + "".join(seen)
+                seen.append(line.decode())
+        finally:
+            process.terminate()
+            await asyncio.wait_for(process.communicate(), timeout=30)
+    log = "".join(seen)
+    assert "(long polling)" in log
+    assert "PTBUserWarning" not in log and "per_message" not in log
+
+
+def test_every_command_has_help_in_whole_sentences() -> None:
+    """``-h`` works everywhere, no summary is cut off, and ``run`` says where the token goes."""
+    import click
+    from click.testing import CliRunner
+
+    from bot.cli import main
+
+    def walk(command: click.Command, path: list[str]) -> list[list[str]]:
+        found = [path]
+        if isinstance(command, click.Group):
+            for name, sub in command.commands.items():
+                found += walk(sub, [*path, name])
+        return found
+
+    for path in walk(main, []):
+        result = CliRunner().invoke(main, [*path, "-h"], terminal_width=80)
+        assert result.exit_code == 0, (path, result.output)
+        summaries = result.output.partition("Commands:")[2]
+        assert "..." not in summaries, (path, summaries)
+    run_help = CliRunner().invoke(main, ["run", "--help"]).output
+    assert "LINKEDUP_TELEGRAM_TOKEN" in run_help and "telegram.token" in run_help

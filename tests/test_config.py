@@ -7,8 +7,9 @@ import sys
 from pathlib import Path
 
 import pytest
+import tomli_w
 
-from settings.config import ConfigError, load_config
+from settings.config import Config, ConfigError, load_config
 from tests.harness import TOKEN
 
 ENV = {"LINKEDUP_TELEGRAM_TOKEN": TOKEN}
@@ -43,11 +44,21 @@ def test_config_path_from_environment(tmp_path: Path) -> None:
     ("text", "expected"),
     [
         ('timezone = "Mars/Olympus"', "timezone: expected an IANA time zone name"),
-        ('[telegram]\nadmins = ["officer"]', "telegram.admins.0: Input should be a valid integer"),
+        ('[telegram]\nadmins = ["officer"]',
+         "telegram.admins (entry 1): expected a list of numeric Telegram user ids, like "
+         "[123456789, 987654321], not 'officer'"),
+        ('[telegram]\nadmins = 12345', "telegram.admins: expected a list of numeric Telegram"),
+        ("[telegram]\nwebhook_port = 0", "telegram.webhook_port: must be at least 1, not 0"),
+        ('[feed]\nurls = ["not a url"]', "feed.urls (entry 1): expected a list of full web"),
+        ('[mailchimp]\napi_key = "k-us1"\nserver = "US-1"\nlist_id = "x"',
+         "mailchimp.server: expected Mailchimp's data centre, the part of the API key after "
+         "the dash, like us21, not 'US-1'"),
         ('[telegram]\ntoken = "nonsense"', "telegram.token: expected a BotFather token"),
         ('[telegram]\nbase_url = "ftp://x"', "telegram.base_url: expected an http(s) URL"),
         ("[databse]\npath = 'x'", "databse is not a setting linkedup-bot knows"),
-        ('[[themes]]\nslug = "Bad Slug"\ntitle = "x"', "themes.0.slug: String should match"),
+        ('[[themes]]\nslug = "a"\ntitle = "A"\n[[themes]]\nslug = "Bad Slug"\ntitle = "x"',
+         "themes (entry 2).slug: expected a short lower-case name of letters, digits and "
+         "hyphens, like youth-work, not 'Bad Slug'"),
         ('[[themes]]\nslug = "a"\ntitle = "A"\n[[themes]]\nslug = "a"\ntitle = "B"',
          "themes: each theme needs its own slug; repeated: a"),
         ("[telegram\n", "is not valid TOML"),
@@ -60,6 +71,7 @@ def test_wrong_values_name_the_key(tmp_path: Path, text: str, expected: str) -> 
         load_config(write(tmp_path, text), environ={})
     assert expected in str(error.value)
     assert "\n" not in str(error.value)
+    assert "pattern" not in str(error.value) and "valid list" not in str(error.value)
 
 
 def test_missing_token_and_missing_file() -> None:
@@ -81,3 +93,23 @@ def test_the_command_prints_one_line_and_exits_non_zero(tmp_path: Path) -> None:
         "Error: timezone: expected an IANA time zone name such as Europe/London"
     ]
     assert "Traceback" not in result.stderr
+
+
+def _with_web(tmp_path: Path, web: dict[str, object]) -> Config:
+    path = tmp_path / "web.toml"
+    path.write_text(tomli_w.dumps({"web": web}), "utf-8")
+    return load_config(path, environ={})
+
+
+def test_web_section_is_checked(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"web\.public_url is missing"):
+        _with_web(tmp_path, {"port": 8080})
+    with pytest.raises(ConfigError, match=r"web\.embed_origins.*expected an origin"):
+        _with_web(tmp_path, {"public_url": "https://linkedup.example.org",
+                             "embed_origins": ["https://www.example.org/page"]})
+    web = _with_web(tmp_path, {"public_url": "https://linkedup.example.org/",
+                               "embed_origins": ["https://www.example-cvs.org.uk"]}).web
+    assert web is not None
+    assert web.base_url == "https://linkedup.example.org"
+    assert web.frame_origins == ["https://www.example-cvs.org.uk"]
+    assert load_config(environ={}).web is None  # without [web] nothing listens

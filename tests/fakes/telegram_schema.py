@@ -28,6 +28,8 @@ __all__ = [
 ]
 
 SPEC_ENV_VAR = "LINKEDUP_BOT_API_SPEC"
+SHARED_SPEC = Path(__file__).resolve().parents[3] / "shared" / "telegram-bot-api" / "api.json"
+CARRIED_SPEC = Path(__file__).with_name("telegram-bot-api") / "api.json"
 
 _INT_RE = re.compile(r"[+-]?[0-9]+")
 _DISCRIMINATOR_RE = re.compile(r"(?:must be|always)\s+[\"“]?([A-Za-z0-9_]+)")
@@ -72,11 +74,12 @@ class FilePart:
 
 
 def default_spec_path() -> Path:
-    """``$LINKEDUP_BOT_API_SPEC`` or ``../shared/telegram-bot-api/api.json`` beside the checkout."""
+    """``$LINKEDUP_BOT_API_SPEC``, else the shared copy beside the checkout (what every developer
+    and CI run has), else the copy the project carries, so a fresh clone on its own still tests."""
     override = os.environ.get(SPEC_ENV_VAR)
     if override:
         return Path(override)
-    return Path(__file__).resolve().parents[2].parent / "shared" / "telegram-bot-api" / "api.json"
+    return SHARED_SPEC if SHARED_SPEC.is_file() else CARRIED_SPEC
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from tests.fakes.telegram_api import FakeTelegram
 
 __all__ = [
+    "REPLY_TIMEOUT",
     "AnsweredCallback",
     "BotMessage",
     "Button",
@@ -25,6 +26,10 @@ __all__ = [
     "SimUser",
     "UploadedFile",
 ]
+
+# How long a person waits for the bot's answer before the test fails: generous, since the suite
+# runs in parallel on a shared machine, and a passing wait returns as soon as the answer comes.
+REPLY_TIMEOUT = 10.0
 
 
 @dataclass
@@ -210,7 +215,7 @@ class ChatView:
     async def wait_for_message(
         self,
         predicate: Callable[[BotMessage], bool] | None = None,
-        timeout: float = 5.0,  # noqa: ASYNC109 - a deadline for re-checks, not for one await
+        timeout: float = REPLY_TIMEOUT,  # noqa: ASYNC109 - a deadline for re-checks, not for one await
     ) -> BotMessage:
         """Next bot message sent or edited here since the previous wait (a snapshot).
 
@@ -237,7 +242,7 @@ class ChatView:
     async def wait_for_text(
         self,
         substring: str,
-        timeout: float = 5.0,  # noqa: ASYNC109 - see wait_for_message
+        timeout: float = REPLY_TIMEOUT,  # noqa: ASYNC109 - see wait_for_message
     ) -> BotMessage:
         """Next bot message whose visible text (or caption) contains ``substring``."""
         try:
@@ -248,7 +253,7 @@ class ChatView:
     async def wait_for_document(
         self,
         filename_suffix: str | None = None,
-        timeout: float = 5.0,  # noqa: ASYNC109 - see wait_for_message
+        timeout: float = REPLY_TIMEOUT,  # noqa: ASYNC109 - see wait_for_message
     ) -> UploadedFile:
         """Next file (document or photo) the bot sends here, optionally by filename suffix."""
 
