@@ -24,8 +24,10 @@ from bulletins.service import BulletinReadsOfMember, BulletinService
 from census.service import CensusService
 from db import themes as themes_repo
 from db.database import Database
+from db.deliveries import DispatchProgress
 from db.timeutil import Clock, utcnow
 from delivery.engine import DeliveryEngine
+from delivery.messages import OutgoingMessage
 from email_channel.channel import MailchimpChannel, open_channel
 from feeds.schedule import FeedService
 from handlers.context import BotApplication
@@ -58,6 +60,10 @@ async def open_services(config: Config, clock: Clock = utcnow) -> Services:
         raise
 
 
+def _progress_message(progress: DispatchProgress) -> OutgoingMessage:
+    return OutgoingMessage(delivery_texts.progress(progress))
+
+
 async def _assemble(config: Config, db: Database, clock: Clock) -> Services:
     await themes_repo.sync_from_config(
         db, [themes_repo.Theme(t.slug, t.title, t.description) for t in config.themes]
@@ -66,7 +72,7 @@ async def _assemble(config: Config, db: Database, clock: Clock) -> Services:
                  base_file_url=config.telegram.base_file_url or "https://api.telegram.org/file/bot")
     timings = config.delivery
     delivery = DeliveryEngine(db, TelegramTransport(sender), clock=clock,
-                              progress_renderer=delivery_texts.progress,
+                              progress_renderer=_progress_message,
                               per_chat_interval=timings.per_chat_seconds,
                               progress_every=timings.progress_every_seconds,
                               idle_wait=timings.idle_wait_seconds)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from bulletins.stats import SECTOR_OPEN_RATE, BulletinStats
+from db.records import SECTOR_OPEN_RATE, BulletinStats
 
 
 def stats_chart(stats: list[BulletinStats]) -> bytes:

@@ -17,26 +17,19 @@ import time
 import xml.sax
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from enum import StrEnum
 from typing import Any
 
 import feedparser
 import httpx
 
 from db.articles import FeedState
+from db.records import FetchStatus
 
 MAX_FEED_BYTES = 5 * 1024 * 1024
 USER_AGENT = "linkedup-bot (feed reader for the Linked-up network bulletin)"
 ACCEPT = (
     "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.8, */*;q=0.1"
 )
-
-
-class FetchStatus(StrEnum):
-    OK = "ok"
-    NOT_MODIFIED = "not-modified"
-    NOT_A_FEED = "not-a-feed"  # an answer came, but no feed in it (error page, empty, non-2xx)
-    ERROR = "error"  # no usable answer (timeout, network, too large)
 
 
 @dataclass(frozen=True)

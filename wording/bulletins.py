@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 if TYPE_CHECKING:
-    from feeds.ingest import FeedReport
+    from db.records import FeedReport
 
 YOUR_THEMES = "Your themes"
 ALSO_THIS_MONTH = "Also this month"

@@ -14,8 +14,7 @@ from html import escape
 from zoneinfo import ZoneInfo
 
 from db.issues import Event, Figures, Issue
-from issues.safeguarding import Finding
-from issues.summary import IssueSummary
+from db.records import Finding, IssueSummary
 
 SNIPPET = 90
 
