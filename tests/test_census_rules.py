@@ -62,7 +62,7 @@ def test_months_open_at_local_time_across_the_clock_change() -> None:
 
 
 @pytest.mark.parametrize(("text", "expected"), [
-    ('[census]\nday = 31\n', "census.day: Input should be less than or equal to 28"),
+    ('[census]\nday = 31\n', "census.day: must be at most 28, not 31"),
     ('[census.boards]\n"Early Help Board" = ["knitting"]\n',
      "census: board 'Early Help Board' names census services that are not in "
      "[census] services: knitting"),
