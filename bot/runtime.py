@@ -22,6 +22,7 @@ from bot.services import Services
 from bot.telegram_transport import TelegramTransport
 from bulletins.read_links import ReadLinks
 from bulletins.service import BulletinReadsOfMember, BulletinService
+from census.service import CensusService
 from db import themes as themes_repo
 from db.database import Database
 from db.deliveries import DispatchProgress
@@ -32,6 +33,7 @@ from email_channel.channel import MailchimpChannel, open_channel
 from feeds.schedule import FeedService
 from handlers.context import BotApplication
 from handlers.help import publish_command_menus
+from issues.person_names import warm_up
 from issues.service import IssueService
 from issues.summary import summarise
 from meetings.boards import board_calendar
@@ -89,12 +91,17 @@ async def _assemble(config: Config, db: Database, clock: Clock) -> Services:
     meetings = MeetingService(db, delivery, clock, config.tz, config.meetings,
                               config.telegram.admins, config.issues.boards)
     meetings.attach(members)
+    census = CensusService(db, delivery, clock, config.tz, config.census)
+    members.listeners.append(census)
+    members.data_sources.append(census)
+    issues.report_sections.append(census.report_blocks)
     return Services(
         config=config, db=db, clock=clock, members=members,
         delivery=delivery, bulletins=bulletins, feeds=feeds, sender=sender, issues=issues,
-        meetings=meetings,
+        meetings=meetings, census=census,
         public=PublicRecord(db, Sources(summarise, calendar_feed), config, clock),
         due_work=[feeds.fetch_due, bulletins.send_due, *issues.due_work, *meetings.due_work,
+                  *census.due_work,
                   *([mailchimp.audience.retry_due] if mailchimp else [])],
         mailchimp=mailchimp, email_figures=mailchimp.figures if mailchimp else None,
     )
@@ -127,6 +134,7 @@ async def running_application(services: Services) -> AsyncIterator[BotApplicatio
     async with application:
         await publish_command_menus(application, config.admins)
         await application.start()
+        warm_up()  # the safeguarding check's names list, loaded before the first /raise
         start_ticking(application, services.due_work, services.config.scheduler.tick_seconds)
         services.delivery.start()
         updater = application.updater

@@ -6,6 +6,7 @@ knows how to draw those three things, so the Word and HTML versions always say t
 
 from __future__ import annotations
 
+import base64
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -16,27 +17,7 @@ from zoneinfo import ZoneInfo
 
 from issues.report import BoardReport, ReportedIssue
 from wording import issues as texts
-
-
-@dataclass(frozen=True)
-class Heading:
-    text: str
-    level: int
-
-
-@dataclass(frozen=True)
-class Paragraph:
-    text: str
-    label: str | None = None
-
-
-@dataclass(frozen=True)
-class Table:
-    header: tuple[str, ...]
-    rows: Sequence[tuple[str, ...]]
-
-
-Block = Heading | Paragraph | Table
+from wording.document import Block, Heading, Paragraph, Picture, Table
 
 
 def _number(value: int | None, unit: str = "") -> str:
@@ -173,6 +154,7 @@ def _table(document: Any, header: tuple[str, ...], rows: Sequence[tuple[str, ...
 
 def to_docx(blocks: list[Block], info: DocumentInfo | None = None) -> bytes:
     from docx import Document  # a slow import (lxml): only a report pays for it
+    from docx.shared import Cm
 
     document = Document()
     if info is not None:
@@ -194,6 +176,9 @@ def to_docx(blocks: list[Block], info: DocumentInfo | None = None) -> bytes:
                 paragraph.add_run(text)
             case Table(header, rows):
                 _table(document, header, rows)
+            case Picture(png, caption):
+                document.add_picture(io.BytesIO(png), width=Cm(16))
+                document.add_paragraph().add_run(caption).italic = True
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()
@@ -213,6 +198,10 @@ def _html_block(block: Block) -> str:
                 f"<td>{escape(v).replace(chr(10), '<br>')}</td>" for v in row) + "</tr>"
                              for row in rows)
             return f"<table>\n<thead><tr>{head}</tr></thead>\n<tbody>\n{body}\n</tbody>\n</table>"
+        case Picture(png, caption):
+            source = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+            return (f'<figure><img src="{source}" alt="{escape(caption)}" style="max-width:100%">'
+                    f"<figcaption>{escape(caption)}</figcaption></figure>")
     raise AssertionError(f"unknown block {block!r}")
 
 
