@@ -235,7 +235,7 @@ async def save(update: Update, context: BotContext) -> int:
     original = await service.get(draft["id"]) if draft["id"] is not None else None
     if original is None:
         meeting = await service.create(plan)
-        done = texts.saved_new(meeting, service.tz)
+        done = texts.saved_new(meeting, service.tz, await service.announce(meeting))
     elif original.cancelled:
         done = texts.MEETING_NOT_FOUND
     else:

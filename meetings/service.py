@@ -18,7 +18,7 @@ from db import meetings as repo
 from db import members as members_repo
 from db import themes as themes_repo
 from db.database import Database
-from db.meetings import GOING, MAYBE, WAITING, Attendee, Meeting, MeetingPlan
+from db.meetings import GOING, MAYBE, NETWORK, WAITING, Attendee, Meeting, MeetingPlan
 from db.members import Member
 from db.timeutil import Clock, DueWork, to_db
 from delivery.engine import DeliveryEngine, Recipient
@@ -89,6 +89,24 @@ class MeetingService:
     async def create(self, plan: MeetingPlan, source_uid: str | None = None) -> Meeting:
         meeting_id = await repo.insert(self.db, plan, self.clock(), source_uid)
         return await self._reload(meeting_id)
+
+    async def announce(self, meeting: Meeting) -> int:
+        """Tell everyone (or the theme's followers) of a new network meeting, with the answer
+        buttons, through the delivery engine: members should not first hear of it from a
+        reminder. Returns how many it goes to."""
+        if meeting.kind != NETWORK:
+            return 0
+        body = texts.announcement(await self.cards.body(meeting))
+        full = await self.cards.full(meeting)
+        recipients = [
+            Recipient(member.chat_id, [OutgoingMessage(body, buttons=buttons(meeting, None, full))],
+                      member.id)
+            for member in await self.reminders.audience(meeting, {})
+        ]
+        if recipients:
+            key = f"meeting:{meeting.id}:announced"
+            await self.delivery.enqueue(key, KIND, recipients, title=key)
+        return len(recipients)
 
     async def update(self, meeting: Meeting, plan: MeetingPlan) -> tuple[Meeting, int]:
         """Save the plan; if its time changed, reminders move and those who answered Going,

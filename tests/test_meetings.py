@@ -37,8 +37,12 @@ def config(tmp_path: Path, tg: FakeTelegram) -> Config:
 async def test_the_officer_creates_a_meeting_and_bad_answers_are_asked_again(
     tg: FakeTelegram, config: Config, clock: FakeClock
 ) -> None:
-    officer = tg.user(user_id=ADMIN_ID)
+    officer, follower, other = tg.user(user_id=ADMIN_ID), tg.user(), tg.user()
     async with running_bot(config, clock):
+        await join(follower, organisation="Follower Org")
+        await follower.press("⬜ Early help")
+        await follower.wait_for_message()
+        await join(other, organisation="Other Org")
         await officer.send("/meeting")
         await officer.wait_for_text("Create a meeting")
         await officer.press("New network meeting")
@@ -91,8 +95,16 @@ async def test_the_officer_creates_a_meeting_and_bad_answers_are_asked_again(
         assert "Reminded: Only the theme's followers" in review.content
         assert "&lt;family hubs&gt;" in (review.html or "")
         await officer.press("Save")
-        await officer.wait_for_text("Saved: Early help forum <family hubs>, Thursday 19 November "
-                                    "2026, 10:00–12:00")
+        saved = await officer.wait_for_text("Saved: Early help forum <family hubs>, Thursday 19 "
+                                            "November 2026, 10:00–12:00")
+        assert "It is being announced to 1 member(s)" in saved.content  # the theme's followers
+        news = await follower.wait_for_text("New network meeting")
+        assert "Places: 30 of 30 left." in news.content
+        assert "Going" in " ".join(news.button_labels)
+        await answer(tg, follower, news.keyboard[0][0].text, news)
+        card = await open_card(follower, "Early help forum")
+        assert "Places: 29 of 30 left." in card.content  # the answer is counted
+        assert not any("New network meeting" in m.content for m in other.messages)
     assert await rows(config, "SELECT title, theme_slug, followers_only, starts_at, ends_at,"
                               " capacity, agenda FROM meetings") == [
         ("Early help forum <family hubs>", "early-help", 1, "2026-11-19T10:00:00+00:00",

@@ -331,9 +331,18 @@ def review(lines: Sequence[tuple[str, str]]) -> str:
     return f"{REVIEW_HEADER}\n\n{rows}"
 
 
-def saved_new(meeting: Meeting, tz: ZoneInfo) -> str:
-    return (f"Saved: {escape(meeting.title)}, {when(meeting, tz)}. Members see it in /meetings "
-            "and reminders go automatically.")
+def saved_new(meeting: Meeting, tz: ZoneInfo, announced: int = 0) -> str:
+    told = (f" It is being announced to {announced} member(s), with Going / Maybe / Can't make "
+            "it buttons." if announced else "")
+    return (f"Saved: {escape(meeting.title)}, {when(meeting, tz)}.{told} Members see it in "
+            "/meetings and reminders go automatically.")
+
+
+ANNOUNCEMENT = "📣 <b>New network meeting</b>\n\n{card}\n\nWill you come?"
+
+
+def announcement(card_html: str) -> str:
+    return ANNOUNCEMENT.format(card=card_html)
 
 
 def saved_edit(meeting: Meeting, before: Meeting, told: int, tz: ZoneInfo) -> str:
