@@ -21,28 +21,34 @@ from pathlib import Path
 from typing import Any
 
 UV_VERSION = "0.13.9"  # the uv this project is tested with; any recent uv reads uv.lock
-INDEX = f"https://pypi.org/pypi/uv/{UV_VERSION}/json"
-MACHINES = {"x86_64": "x86_64", "amd64": "x86_64", "aarch64": "aarch64", "arm64": "aarch64"}
+INDEX = "https://pypi.org/simple/uv/"  # PEP 691: the JSON form of the simple index
+MACHINES = {"amd64": "x86_64", "arm64": "aarch64"}
 
 
 def wheel_for_this_machine(files: list[dict[str, Any]]) -> dict[str, Any]:
-    machine = MACHINES.get(platform.machine().lower(), platform.machine().lower())
-    system = {"linux": "manylinux", "darwin": "macosx"}.get(sys.platform, sys.platform)
-    wanted = [machine, "arm64" if machine == "aarch64" and system == "macosx" else machine]
+    machine = platform.machine().lower()
+    machine = MACHINES.get(machine, machine)
+    if sys.platform == "darwin":
+        system, machine = "macosx", "arm64" if machine == "aarch64" else machine
+    else:
+        system = "manylinux"
     for file in files:
         name = file["filename"]
-        if name.endswith(".whl") and system in name and any(w in name for w in wanted):
+        if (name.startswith(f"uv-{UV_VERSION}-") and system in name
+                and name.endswith(f"_{machine}.whl")):
             return file
     raise SystemExit(f"no uv {UV_VERSION} wheel on PyPI for {sys.platform} {platform.machine()}")
 
 
 def main() -> None:
     target = Path(__file__).resolve().parents[1] / ".uv-tool" / "bin" / "uv"
-    with urllib.request.urlopen(INDEX, timeout=60) as answer:
-        wheel = wheel_for_this_machine(json.load(answer)["urls"])
+    request = urllib.request.Request(
+        INDEX, headers={"Accept": "application/vnd.pypi.simple.v1+json"})
+    with urllib.request.urlopen(request, timeout=60) as answer:
+        wheel = wheel_for_this_machine(json.load(answer)["files"])
     with urllib.request.urlopen(wheel["url"], timeout=300) as answer:
         body = answer.read()
-    if hashlib.sha256(body).hexdigest() != wheel["digests"]["sha256"]:
+    if hashlib.sha256(body).hexdigest() != wheel["hashes"]["sha256"]:
         raise SystemExit(f"{wheel['filename']} does not match PyPI's SHA-256; not installed")
     with zipfile.ZipFile(io.BytesIO(body)) as archive:
         [member] = [n for n in archive.namelist() if n.endswith(".data/scripts/uv")]
