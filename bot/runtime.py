@@ -11,6 +11,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from urllib.parse import urlsplit
 
 from telegram import Bot, Update
@@ -139,6 +140,9 @@ async def serve(
     services = await open_services(config, clock)
     try:
         await services.sender.initialize()
+        if services.mailchimp is not None:  # the email's /commands link to the bot's chat
+            campaigns = services.mailchimp.campaigns
+            campaigns.network = replace(campaigns.network, bot_username=services.sender.username)
         async with running_application(services):
             if ready is not None:
                 ready.set()

@@ -17,8 +17,14 @@ from db import themes as themes_repo
 from db.articles import Article
 from db.bulletins import BulletinRecord
 from db.database import Database
+from feeds.sanitise import strip_boilerplate
 
 FIRST_PERIOD = timedelta(days=31)
+MAX_ARTICLE_AGE = timedelta(days=45)
+"""Older articles stay out of a new draft (an event long past, a fund long closed) unless the
+officer brings one back: a month's bulletin plus a fortnight's grace for a late send."""
+OLDER_LISTED = 30
+OLDER_SPAN = timedelta(days=730)
 UNCATEGORISED = "Other news"
 
 
@@ -49,21 +55,45 @@ async def open_draft(db: Database, now: datetime, tz: ZoneInfo) -> EditableDraft
         # fetched) after that draft was last opened but before it went out is not lost.
         since = last.period_start if last else now - FIRST_PERIOD
         bulletin_id = await bulletins_repo.create(
-            db, bulletin_title(now, tz), since, await _unsent_articles(db, since), now
+            db, bulletin_title(now, tz), since, await _unsent_articles(db, since, now), now
         )
     elif record.status == "draft":
         bulletin_id = record.id
         await bulletins_repo.add_items(
-            db, bulletin_id, await _unsent_articles(db, record.period_start)
+            db, bulletin_id, await _unsent_articles(db, record.period_start, now)
         )
     else:
         bulletin_id = record.id  # scheduled: its content is fixed until it goes or is cancelled
     return await load_editable(db, bulletin_id)
 
 
-async def _unsent_articles(db: Database, since: datetime) -> list[int]:
+def period_start(since: datetime, now: datetime) -> datetime:
+    """Where a draft's articles begin: never more than MAX_ARTICLE_AGE back."""
+    return max(since, now - MAX_ARTICLE_AGE)
+
+
+async def _unsent_articles(db: Database, since: datetime, now: datetime) -> list[int]:
     sent = await bulletins_repo.article_ids_sent(db)
-    return [a.id for a in await articles_repo.list_published_since(db, since) if a.id not in sent]
+    articles = await articles_repo.list_published_since(db, period_start(since, now))
+    return [a.id for a in articles if a.id not in sent]
+
+
+async def older_articles(db: Database, draft: EditableDraft, now: datetime) -> list[Article]:
+    """Articles from before the draft's period, never sent, newest first, for the officer to
+    bring one back (a fund still open, an event that recurs)."""
+    sent = await bulletins_repo.article_ids_sent(db)
+    held = set(await bulletins_repo.item_ids(db, draft.record.id))
+    start = period_start(draft.record.period_start, now)
+    older = await articles_repo.list_published_since(db, start - OLDER_SPAN, start)
+    return [a for a in reversed(older) if a.id not in sent and a.id not in held][:OLDER_LISTED]
+
+
+async def bring_back(db: Database, draft: EditableDraft, article_id: int) -> EditableDraft:
+    """An older article added to the draft, at the end of its theme."""
+    _require_editable(draft)
+    await bulletins_repo.add_items(db, draft.record.id, [article_id])
+    await bulletins_repo.restore_item(db, draft.record.id, article_id)
+    return await load_editable(db, draft.record.id)
 
 
 async def load_editable(db: Database, bulletin_id: int) -> EditableDraft:
@@ -79,12 +109,14 @@ async def load_bulletin(db: Database, record: BulletinRecord) -> Bulletin:
     articles = {a.id: a for a in await articles_repo.get_many(db, ids)}
     ordered = [articles[i] for i in ids if i in articles]
     theme_order = await _themes_by_interest(db)
+    titles = await themes_repo.titles(db)
     return Bulletin(
         id=record.id,
         title=record.title,
         intro_html=record.intro_html,
-        sections=_sections(ordered, theme_order, await themes_repo.titles(db)),
+        sections=_sections(ordered, theme_order, titles),
         created_at=record.created_at,
+        theme_titles=titles,
     )
 
 
@@ -100,7 +132,7 @@ def _item(article: Article) -> BulletinItem:
         article_id=article.id,
         title=article.title,
         link=article.link or "",
-        summary_html=article.summary_html,
+        summary_html=strip_boilerplate(article.summary_html),
         themes=article.themes,
     )
 

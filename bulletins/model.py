@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 
@@ -31,3 +31,23 @@ class Bulletin:
     intro_html: str
     sections: tuple[BulletinSection, ...]
     created_at: datetime
+    theme_titles: dict[str, str] = field(default_factory=dict, compare=False)
+    """Every theme's title, for the themes an article carries beyond the one it is listed
+    under."""
+
+    def theme_title(self, slug: str | None) -> str:
+        if slug is None:
+            return ""
+        named = {s.theme_slug: s.theme_title for s in self.sections}
+        return self.theme_titles.get(slug) or named.get(slug) or ""
+
+    def items(self) -> list[BulletinItem]:
+        """Every article once, in reading order."""
+        seen: set[int] = set()
+        unique = []
+        for section in self.sections:
+            for item in section.items:
+                if item.article_id not in seen:
+                    seen.add(item.article_id)
+                    unique.append(item)
+        return unique

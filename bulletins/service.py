@@ -15,7 +15,8 @@ from zoneinfo import ZoneInfo
 from bulletins import drafts
 from bulletins.drafts import EditableDraft
 from bulletins.model import Bulletin
-from bulletins.telegram_render import render_for_member
+from bulletins.read_links import ReadLinks, ReadTarget
+from bulletins.telegram_render import ReadUrl, render_for_member
 from db import bulletins as bulletins_repo
 from db import members as members_repo
 from db.bulletins import BulletinRecord
@@ -48,6 +49,8 @@ class BulletinService:
     tz: ZoneInfo
     email: EmailCampaigns | None = None
     """The Mailchimp edition of the same draft, when the config has ``[mailchimp]``."""
+    read_links: ReadLinks | None = None
+    """Counted links through the bot's public web server, when the config has ``[web]``."""
 
     def __post_init__(self) -> None:
         self.delivery.on_done(KIND, self._finished)
@@ -58,9 +61,16 @@ class BulletinService:
     async def preview(self, bulletin: Bulletin, member: Member | None) -> list[OutgoingMessage]:
         """Exactly what ``member`` will receive; without a member, the unpersonalised edition."""
         if member is None:
-            return render_for_member(bulletin, [], False)
+            return render_for_member(bulletin, [], False, self._read_url(bulletin.id, None))
         followed = await members_repo.themes_of(self.db, member.id)
-        return render_for_member(bulletin, followed, member.only_my_themes)
+        return render_for_member(bulletin, followed, member.only_my_themes,
+                                 self._read_url(bulletin.id, member.id))
+
+    def _read_url(self, bulletin_id: int, member_id: int | None) -> ReadUrl | None:
+        links = self.read_links
+        if links is None:
+            return None
+        return lambda article_id: links.url(ReadTarget(bulletin_id, article_id, member_id))
 
     async def send_test_email(self, draft: EditableDraft) -> str | None:
         """The email edition's test, to the reply-to address; None without Mailchimp."""
@@ -120,7 +130,8 @@ class BulletinService:
         recipients = [
             Recipient(member.chat_id,
                       render_for_member(bulletin, themes.get(member.id, []),
-                                        member.only_my_themes),
+                                        member.only_my_themes,
+                                        self._read_url(bulletin.id, member.id)),
                       member.id)
             for member in members
         ]
@@ -157,17 +168,33 @@ class BulletinService:
 
         Taps on a draft's preview show the link but are not counted: they are the officer's.
         """
+        return await self._count_read(bulletin_id, article_id, member.id if member else None)
+
+    async def record_read_by_link(self, token: str) -> str | None:
+        """A headline's counted link was opened: count it, give the article's address (None
+        for a forged or stale token, or an article gone from the bulletin)."""
+        target = self.read_links.target(token) if self.read_links else None
+        if target is None:
+            return None
+        member_id = target.member_id
+        if member_id is not None and await members_repo.get_by_id(self.db, member_id) is None:
+            member_id = None  # forgotten since: the read counts, without a person
+        found = await self._count_read(target.bulletin_id, target.article_id, member_id)
+        return found[1] if found else None
+
+    async def _count_read(
+        self, bulletin_id: int, article_id: int, member_id: int | None
+    ) -> tuple[str, str] | None:
         record = await bulletins_repo.get(self.db, bulletin_id)
         if record is None:
             return None
         bulletin = await drafts.load_bulletin(self.db, record)
-        item = next((i for s in bulletin.sections for i in s.items
-                     if i.article_id == article_id and i.link), None)
+        item = next((i for i in bulletin.items() if i.article_id == article_id and i.link), None)
         if item is None:
             return None
         if record.status in ("sending", "sent"):
             await bulletins_repo.record_read(
-                self.db, bulletin_id, article_id, member.id if member else None, self.clock()
+                self.db, bulletin_id, article_id, member_id, self.clock()
             )
         return item.title, item.link
 

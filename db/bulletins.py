@@ -206,3 +206,10 @@ async def article_ids_sent(db: Database) -> set[int]:
         " WHERE b.status IN ('sending', 'sent') AND i.dropped = 0"
     )
     return {row[0] for row in rows}
+
+
+async def restore_item(db: Database, bulletin_id: int, article_id: int) -> None:
+    await db.execute(
+        "UPDATE bulletin_items SET dropped = 0 WHERE bulletin_id = ? AND article_id = ?",
+        (bulletin_id, article_id),
+    )

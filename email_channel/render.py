@@ -24,6 +24,9 @@ PREVIEW_LIMIT = 150
 """Inboxes show roughly this much of the preview text beside the subject."""
 _PRE = re.compile(r"(<pre>.*?</pre>)", re.DOTALL)
 _BR = re.compile(r"<br\s*/?>", re.IGNORECASE)
+_TAG = re.compile(r"(<[^>]*>)")
+COMMAND = re.compile(r"(?<![\w/.:])/([a-z][a-z0-9_]{1,31})\b")
+"""A bot command as members type it in Telegram: "/meetings", not "and/or" or "24/7"."""
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,8 @@ class NetworkDetails:
 
     name: str
     reply_to: str | None = None
+    bot_username: str | None = None
+    """Known once the bot has met Telegram; the intro's /commands then link to the bot."""
 
 
 @dataclass(frozen=True)
@@ -54,6 +59,30 @@ def email_html(telegram_html: str) -> Markup:
     return Markup("".join(
         part if part.startswith("<pre>") else part.replace("\n", "<br>\n") for part in parts
     ))
+
+
+def commands_as_links(html: str, bot_username: str | None) -> str:
+    """In an email a "/raise" means nothing: it becomes a link that opens the bot's chat.
+
+    Only text outside tags and outside existing links is touched.
+    """
+    if not bot_username:
+        return html
+    out, in_link = [], False
+    for part in _TAG.split(html):
+        if part.startswith("<"):
+            in_link = part.startswith("<a") or (in_link and part != "</a>")
+            out.append(part)
+            continue
+        out.append(part if in_link else COMMAND.sub(
+            lambda m: f'<a href="https://t.me/{bot_username}">{m.group(0)}</a>', part))
+    return "".join(out)
+
+
+def commands_in(html: str) -> list[str]:
+    """The /commands a text mentions, once each, for the officer's preview."""
+    text = "".join(part for part in _TAG.split(html) if not part.startswith("<"))
+    return list(dict.fromkeys(match.group(0) for match in COMMAND.finditer(text)))
 
 
 def _environment() -> Environment:
@@ -81,6 +110,7 @@ def preview_text(bulletin: Bulletin) -> str:
 
 def render_email(bulletin: Bulletin, network: NetworkDetails) -> EmailEdition:
     html = _ENV.get_template(TEMPLATE).render(
-        bulletin=bulletin, network=network, intro=email_html(bulletin.intro_html),
+        bulletin=bulletin, network=network,
+        intro=email_html(commands_as_links(bulletin.intro_html, network.bot_username)),
     )
     return EmailEdition(subject=bulletin.title, preview_text=preview_text(bulletin), html=html)

@@ -294,3 +294,49 @@ def plain_summary(html: str, limit: int = 200) -> str:
     if _utf16_len(plain) <= limit:
         return plain
     return plain[: _word_cut(plain, limit - len(ELLIPSIS))] + ELLIPSIS
+
+
+# Lines publishing software adds to every item (matched on the line's visible text): WordPress
+# and Yoast's "The post … appeared first on …", "Continue reading", "This entry was posted in".
+_BOILERPLATE_LINES = tuple(re.compile(pattern, re.IGNORECASE) for pattern in (
+    r"^the post .+ (?:appeared first|first appeared) on .+$",
+    r"^continue reading\b.{0,160}$",
+    r"^(?:read more|keep reading|read the full (?:post|article|story))\s*[→»›….!:]*$",
+    r"^this (?:entry|post) was posted in .+$",
+    r"^\[\s*(?:…|\.\.\.)\s*\]$",
+    r"^(?:share this|like this)\s*:?$",
+))
+_MORE = r"(?:continue reading|read more|keep reading)"
+# The same markers at the end of an excerpt's last line: " […]", "… Continue reading →".
+_TRAILING_MARKER = re.compile(
+    rf"\s*(?:\[\s*(?:…|\.\.\.)\s*\]|<a\b[^>]*>\s*{_MORE}\b[^<]*</a>|{_MORE}\s*[→»›…]+)\s*$",
+    re.IGNORECASE,
+)
+
+
+def strip_boilerplate(telegram_html: str) -> str:
+    """A summary without the lines the website's software adds to every item.
+
+    Read once in a bulletin they are noise; read in 25 items they bury the news. A trailing
+    "[…]" becomes a plain ellipsis, so the reader still sees that the text goes on.
+    """
+    kept = [line for line in telegram_html.split("\n") if not _is_boilerplate(line)]
+    text = re.sub(r"\n{3,}", "\n\n", "\n".join(kept)).strip()
+    trimmed = text
+    while (shorter := _TRAILING_MARKER.sub("", trimmed)) != trimmed:
+        trimmed = shorter
+    if trimmed != text and trimmed and not trimmed.endswith(ELLIPSIS):
+        trimmed += ELLIPSIS
+    return _balanced(trimmed)
+
+
+def _is_boilerplate(line: str) -> bool:
+    text = " ".join(html_to_plain(line).split())
+    return any(pattern.match(text) for pattern in _BOILERPLATE_LINES) or bool(
+        _TRAILING_MARKER.fullmatch(line.strip()) and text)
+
+
+def _balanced(telegram_html: str) -> str:
+    """Removing a line may leave a tag opened on an earlier line: rebuild closes it."""
+    tokens = _tokens(telegram_html)
+    return _rebuild(tokens, sum(len(t.value) for t in tokens if t.kind == "text"))

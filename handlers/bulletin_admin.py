@@ -19,14 +19,19 @@ from telegram.ext import (
 from bulletins.drafts import (
     DraftError,
     EditableDraft,
+    bring_back,
     drop_item,
     move_item,
+    older_articles,
+    period_start,
     reading_order,
     set_intro,
 )
 from bulletins.service import SendRefused
 from db import members as members_repo
+from db.articles import Article
 from delivery.engine import Recipient
+from email_channel.render import commands_in
 from feeds.sanitise import html_to_plain, plain_to_html, sanitise_html
 from handlers.access import admin_only
 from handlers.bulletin_member import send_latest
@@ -39,7 +44,7 @@ from wording import members as member_texts
 
 MENU, INTRO, SCHEDULE = range(3)
 INTRO_LIMIT = 1500
-MAX_EDITABLE_ITEMS = 32  # three buttons each, under Telegram's 100 buttons per message
+ITEMS_PER_PAGE = 10  # three buttons each: a screen that fits a phone, however long the month
 
 
 def _status(draft: EditableDraft, context: BotContext) -> str:
@@ -67,20 +72,40 @@ def _menu_markup() -> InlineKeyboardMarkup:
     ])
 
 
-def _items_markup(draft: EditableDraft) -> InlineKeyboardMarkup:
-    rows = []
-    number = 0
-    for section in draft.bulletin.sections:
-        for item in section.items:
-            number += 1
-            aid = item.article_id
-            rows.append([
-                InlineKeyboardButton(f"↑ {number}", callback_data=f"bl:up:{aid}"),
-                InlineKeyboardButton(f"↓ {number}", callback_data=f"bl:down:{aid}"),
-                InlineKeyboardButton(f"✕ {number}", callback_data=f"bl:drop:{aid}"),
-            ])
-    rows = rows[:MAX_EDITABLE_ITEMS]
+def _items_markup(draft: EditableDraft, page: int, older: int) -> InlineKeyboardMarkup:
+    """One page of ↑ ↓ ✕ rows, numbered as the summary lists them, and the ways on."""
+    order = reading_order(draft.bulletin)
+    pages = max(1, -(-len(order) // ITEMS_PER_PAGE))
+    page = min(max(page, 0), pages - 1)
+    first = page * ITEMS_PER_PAGE
+    rows = [
+        [InlineKeyboardButton(f"↑ {number}", callback_data=f"bl:up:{aid}"),
+         InlineKeyboardButton(f"↓ {number}", callback_data=f"bl:down:{aid}"),
+         InlineKeyboardButton(f"✕ {number}", callback_data=f"bl:drop:{aid}")]
+        for number, aid in enumerate(order[first:first + ITEMS_PER_PAGE], start=first + 1)
+    ]
+    turns = []
+    if page > 0:
+        turns.append(InlineKeyboardButton(texts.BUTTON_PAGE_BACK.format(
+            first=first - ITEMS_PER_PAGE + 1, last=first), callback_data=f"bl:items:{page - 1}"))
+    if page < pages - 1:
+        last = min(first + 2 * ITEMS_PER_PAGE, len(order))
+        turns.append(InlineKeyboardButton(texts.BUTTON_PAGE_ON.format(
+            first=first + ITEMS_PER_PAGE + 1, last=last), callback_data=f"bl:items:{page + 1}"))
+    if turns:
+        rows.append(turns)
+    if older:
+        rows.append([InlineKeyboardButton(texts.BUTTON_OLDER.format(count=older),
+                                          callback_data="bl:older")])
     rows.append([InlineKeyboardButton(texts.BUTTON_BACK, callback_data="bl:menu")])
+    return InlineKeyboardMarkup(rows)
+
+
+def _older_markup(older: list[Article]) -> InlineKeyboardMarkup:
+    rows = [[InlineKeyboardButton(f"+ {number}", callback_data=f"bl:back:{article.id}")
+             for number, article in enumerate(older[i:i + 5], start=i + 1)]
+            for i in range(0, len(older), 5)]
+    rows.append([InlineKeyboardButton(texts.BUTTON_BACK, callback_data="bl:items")])
     return InlineKeyboardMarkup(rows)
 
 
@@ -135,10 +160,18 @@ async def _preview(update: Update, context: BotContext, draft: EditableDraft,
     assert update.effective_user is not None
     member = await context.services.members.find(update.effective_user.id)
     who = texts.PREVIEW_YOU if member else texts.PREVIEW_NON_MEMBER
-    await reply(update, texts.PREVIEW_INTRO.format(who=who))
+    await reply(update, texts.PREVIEW_INTRO.format(who=who) + _email_note(context, draft))
     for message in await context.services.bulletins.preview(draft.bulletin, member):
         await reply(update, message.html, from_buttons(message.buttons))
     return MENU
+
+
+def _email_note(context: BotContext, draft: EditableDraft) -> str:
+    """Commands in the intro mean nothing in an email; say what the email makes of them."""
+    commands = commands_in(draft.bulletin.intro_html)
+    if context.services.mailchimp is None or not commands:
+        return ""
+    return texts.preview_email_commands(commands, context.bot.username)
 
 
 async def _test(update: Update, context: BotContext, draft: EditableDraft, action: str) -> int:
@@ -164,7 +197,39 @@ async def _test(update: Update, context: BotContext, draft: EditableDraft, actio
 
 
 async def _items(update: Update, context: BotContext, draft: EditableDraft, action: str) -> int:
-    await _show(update, context, draft, _items_markup(draft), texts.ITEMS_HEADER)
+    _, _, page = action.partition(":")
+    await _show_items(update, context, draft, int(page) if page.isdigit() else 0)
+    return MENU
+
+
+async def _show_items(update: Update, context: BotContext, draft: EditableDraft,
+                      page: int) -> None:
+    services = context.services
+    older = await older_articles(services.db, draft, services.clock())
+    await _show(update, context, draft, _items_markup(draft, page, len(older)),
+                texts.ITEMS_HEADER)
+
+
+async def _older(update: Update, context: BotContext, draft: EditableDraft, action: str) -> int:
+    services = context.services
+    older = await older_articles(services.db, draft, services.clock())
+    tz = services.config.tz
+    listing = texts.older_articles(
+        [(a.title, f"{a.published_at.astimezone(tz):%d %B %Y}") for a in older],
+        f"{period_start(draft.record.period_start, services.clock()).astimezone(tz):%d %B %Y}")
+    query = update.callback_query
+    assert query is not None
+    await query.edit_message_text(listing, reply_markup=_older_markup(older))
+    return MENU
+
+
+async def _bring_back(update: Update, context: BotContext, draft: EditableDraft,
+                      action: str) -> int:
+    article_id = int(action.split(":")[1])
+    draft = await bring_back(context.services.db, draft, article_id)
+    order = reading_order(draft.bulletin)
+    page = order.index(article_id) // ITEMS_PER_PAGE if article_id in order else 0
+    await _show_items(update, context, draft, page)
     return MENU
 
 
@@ -178,7 +243,8 @@ async def _edit_item(update: Update, context: BotContext, draft: EditableDraft,
     else:
         draft = await move_item(db, draft, int(article_id), -1 if verb == "up" else 1)
     if reading_order(draft.bulletin) != before:  # ↑ on the first item changes nothing
-        await _show(update, context, draft, _items_markup(draft), texts.ITEMS_HEADER)
+        order = before if verb == "drop" else reading_order(draft.bulletin)
+        await _show_items(update, context, draft, order.index(int(article_id)) // ITEMS_PER_PAGE)
     return MENU
 
 
@@ -230,7 +296,8 @@ async def _latest(update: Update, context: BotContext, draft: EditableDraft,
 _ACTIONS = {
     "menu": _menu, "intro": _ask_intro, "preview": _preview, "test": _test, "items": _items,
     "up": _edit_item, "down": _edit_item, "drop": _edit_item, "send": _confirm_send,
-    "send-yes": _send, "schedule": _ask_schedule, "cancel": _cancel_draft, "latest": _latest,
+    "older": _older, "back": _bring_back, "send-yes": _send, "schedule": _ask_schedule,
+    "cancel": _cancel_draft, "latest": _latest,
 }
 
 

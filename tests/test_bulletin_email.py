@@ -71,3 +71,26 @@ async def test_send_needs_a_test_email_then_goes_on_both_channels_once(
         stats = await admin.wait_for_text("Email:")
         assert "https://linkedup.example/t/1" in stats.content
         assert stats.content.index("clicked") < stats.content.index("opened")
+
+
+async def test_the_preview_says_what_the_email_makes_of_commands_in_the_intro(
+    tg: FakeTelegram, mailchimp_api: FakeMailchimp, email_config: Config, clock: FakeClock
+) -> None:
+    async with running_bot(email_config, clock):
+        admin = tg.user(user_id=ADMIN_ID)
+        await admin.send("/fetch")
+        await admin.wait_for_text("feed.xml")
+        await admin.send("/bulletin")
+        await admin.wait_for_text("1 articles")
+        await admin.press("Intro")
+        await admin.wait_for_text("Send the introduction")
+        await admin.send("Send /meetings for dates and /raise for the boards.")
+        await admin.wait_for_text("Intro: Send /meetings")
+        await admin.press("Preview")
+        note = await admin.wait_for_text("Preview: exactly what")
+        assert ("In the email, /meetings and /raise cannot be typed: they become links that "
+                "open the bot's chat (@linkedup_test_bot)") in note.content
+        await admin.press("Send a test to me")
+        await admin.wait_for_text("test email of the same edition")
+        [campaign] = mailchimp_api.campaigns.values()
+        assert '<a href="https://t.me/linkedup_test_bot">/meetings</a>' in (campaign.html or "")

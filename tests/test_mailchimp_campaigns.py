@@ -81,6 +81,17 @@ def test_the_email_escapes_text_keeps_sanitised_html_and_has_a_way_out() -> None
     assert edition.preview_text == "A busy month. Thank you all."
 
 
+def test_commands_in_the_intro_link_to_the_bot_in_the_email() -> None:
+    intro = ('Send /meetings to see what is on, or /raise an issue; and/or 24/7 stay as they are,'
+             ' as does <a href="https://x.example/raise">/raise here</a>.')
+    network = NetworkDetails("Linked-up network", None, bot_username="linkedup_test_bot")
+    html = render_email(bulletin(intro), network).html
+    assert ('Send <a href="https://t.me/linkedup_test_bot">/meetings</a> to see what is on, or '
+            '<a href="https://t.me/linkedup_test_bot">/raise</a> an issue; and/or 24/7') in html
+    assert '<a href="https://x.example/raise">/raise here</a>' in html
+    assert "/meetings</a>" not in render_email(bulletin(intro), NETWORK).html
+
+
 def test_the_content_hash_changes_with_what_readers_see() -> None:
     assert render_email(bulletin(), NETWORK).content_hash == \
         render_email(bulletin(), NETWORK).content_hash

@@ -17,6 +17,7 @@ from feeds.sanitise import (
     plain_text_length,
     plain_to_html,
     sanitise_html,
+    strip_boilerplate,
     truncate_html,
 )
 from tests.fakes.telegram_html import parse_html, utf16_len
@@ -225,3 +226,23 @@ def test_random_tag_soup_always_gives_valid_telegram_html() -> None:
 def test_truncation_ellipsis_is_counted() -> None:
     cut = truncate_html("one two three four", 10)
     assert cut.endswith(ELLIPSIS) and plain_text_length(cut) <= 10
+
+
+@pytest.mark.parametrize(("feed_html", "summary"), [
+    ('<p>Our summer clubs return in July [&#8230;]</p><p>The post <a href="https://a.example/c/">'
+     'Summer clubs</a> appeared first on <a href="https://a.example">Anytown Network</a>.</p>',
+     "Our summer clubs return in July…"),
+    ('<p>Grants are open.&hellip; <a href="https://a.example/g/" class="more-link">Continue '
+     'reading<span class="screen-reader-text"> "Grants"</span> &rarr;</a></p>',
+     "Grants are open.…"),
+    ('<p>Text one.</p><p><a href="https://a.example/">Read more</a></p>'
+     "<p>This entry was posted in News by admin.</p>", "Text one."),
+    ("<blockquote>A quote<br>The post X first appeared on Y.</blockquote>",
+     "<blockquote>A quote</blockquote>"),
+    ("<p>How to read more books with children.</p><p>Read more books today!</p>",
+     "How to read more books with children.\n\nRead more books today!"),
+])
+def test_feed_boilerplate_is_stripped_and_news_is_kept(feed_html: str, summary: str) -> None:
+    out = strip_boilerplate(clean(feed_html))
+    parse_html(out)
+    assert out == summary

@@ -13,7 +13,8 @@ if TYPE_CHECKING:
 
 YOUR_THEMES = "Your themes"
 ALSO_THIS_MONTH = "Also this month"
-READ_BUTTON = "📖 {number}. {title}"
+READ_BUTTON = "📖 {number}"
+ALSO_UNDER = "Also under {themes}"
 BUTTON_CHANGE_THEMES = "Change my themes"
 BUTTON_STOP = "Stop these"
 CONTINUED = "<i>(continued)</i>"
@@ -40,14 +41,26 @@ def section_heading(title: str) -> str:
     return f"<b>▸ {escape(title)}</b>"
 
 
-def item(number: int, title: str, summary_html: str) -> str:
-    summary = f"\n{summary_html}" if summary_html else ""
-    return f"<b>{number}. {escape(title)}</b>{summary}"
+def continued(section_heading_html: str | None) -> str:
+    """The first line of a message that carries on a theme the previous one began."""
+    return f"{section_heading_html} {CONTINUED}" if section_heading_html else CONTINUED
 
 
-def read_button(number: int, title: str, width: int = 40) -> str:
-    short = title if len(title) <= width else title[: width - 1].rstrip() + "…"
-    return READ_BUTTON.format(number=number, title=short)
+def item(number: int, title: str, summary_html: str, url: str | None = None,
+         also_under: list[str] | None = None) -> str:
+    """A numbered headline (a link when reads are counted through the web), its summary, and
+    the article's other themes."""
+    headline = (f'<a href="{escape(url)}">{escape(title)}</a>' if url else escape(title))
+    lines = [f"<b>{number}. {headline}</b>"]
+    if summary_html:
+        lines.append(summary_html)
+    if also_under:
+        lines.append(f"<i>{escape(ALSO_UNDER.format(themes=', '.join(also_under)))}</i>")
+    return "\n".join(lines)
+
+
+def read_button(number: int) -> str:
+    return READ_BUTTON.format(number=number)
 
 
 def read_link(title: str, link: str) -> str:
@@ -98,9 +111,21 @@ NOT_SENT = (
 )
 DRAFT_CANCELLED = "The draft is cancelled. /bulletin starts a new one."
 PREVIEW_INTRO = "<i>Preview: exactly what {who} will receive.</i>"
+PREVIEW_EMAIL_COMMANDS = (
+    "\n<i>In the email, {commands} cannot be typed: they become links that open the bot's chat"
+    " (@{bot}), where the reader sends them.</i>"
+)
 PREVIEW_YOU = "you"
 PREVIEW_NON_MEMBER = "a member following no themes"
 ITEMS_HEADER = "<b>Items</b>: ↑ ↓ move an item within its theme, ✕ drops it.\n\n"
+BUTTON_PAGE_BACK = "◀ Items {first}–{last}"
+BUTTON_PAGE_ON = "Items {first}–{last} ▶"
+BUTTON_OLDER = "Older articles left out ({count})"
+OLDER_HEADER = (
+    "<b>Older articles</b>, published before this bulletin's period (from {since}) and never "
+    "sent. Tap + and its number to bring one back into this bulletin."
+)
+OLDER_NONE = "<b>Older articles</b>: there are none waiting."
 
 NO_BULLETIN_YET = "No bulletin has been sent yet. The next one comes at the start of the month."
 ARCHIVE_HEADER = "<b>Past bulletins</b>"
@@ -138,6 +163,21 @@ def draft_summary(title: str, status: str, intro: str, sections: list[tuple[str,
     if count > number:
         lines.append(DRAFT_MORE.format(count=count - number))
     return "".join(lines)
+
+
+def older_articles(articles: list[tuple[str, str]], since: str) -> str:
+    """(title, date published) of the articles the officer may bring back."""
+    if not articles:
+        return OLDER_NONE
+    lines = [OLDER_HEADER.format(since=escape(since)), ""]
+    lines += [f"{n}. {escape(title)} ({escape(date)})" for n, (title, date) in
+              enumerate(articles, start=1)]
+    return "\n".join(lines)
+
+
+def preview_email_commands(commands: list[str], bot: str) -> str:
+    return PREVIEW_EMAIL_COMMANDS.format(commands=escape(" and ".join(commands)),
+                                         bot=escape(bot))
 
 
 def intro_preview(intro_html: str, plain: str) -> str:
