@@ -9,8 +9,11 @@ endif
 
 .PHONY: run test lint bench
 
+# --compile-bytecode: with PYTHONDONTWRITEBYTECODE set (as on this server), every process would
+# otherwise compile aiohttp, pytest and pydantic from source at start-up: seconds per test
+# worker and per command-line run.
 .venv/.synced: pyproject.toml uv.lock
-	$(UV) sync --frozen
+	$(UV) sync --frozen --compile-bytecode
 	@touch $@
 
 run: .venv/.synced

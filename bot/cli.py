@@ -8,20 +8,20 @@ import shutil
 import signal
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from telegram.error import InvalidToken, NetworkError
 
 from bot.cli_bulletin import bulletin, feed
 from bot.cli_issues import report
 from bot.cli_mailchimp import mailchimp
 from bot.cli_meetings import meetings
 from bot.cli_options import CONFIG_OPTION, cli_clock, load_or_exit
-from bot.runtime import serve
-from db.database import Database
-from db.migrate import latest_version, schema_version
-from db.timeutil import Clock
-from settings.config import EXAMPLE_CONFIG, Config
+from bot.cli_web import web
+
+if TYPE_CHECKING:
+    from db.timeutil import Clock
+    from settings.config import Config
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -50,6 +50,10 @@ def run(config_path: Path | None, webhook: bool) -> None:
     (the environment wins); @BotFather gives it. Without --config the built-in defaults are used:
     the database linkedup.sqlite3 in this folder, the example themes, no admins.
     """
+    from telegram.error import InvalidToken, NetworkError
+
+    from settings.config import ConfigError
+
     config = load_or_exit(config_path, need_token=True)
     if webhook and config.telegram.webhook_url is None:
         raise click.ClickException("--webhook needs telegram.webhook_url in the config file")
@@ -59,6 +63,8 @@ def run(config_path: Path | None, webhook: bool) -> None:
         )
     try:
         asyncio.run(_run_until_signalled(config, cli_clock()))
+    except ConfigError as error:  # e.g. the web pages' port is taken
+        raise click.ClickException(str(error)) from None
     except InvalidToken:
         raise click.ClickException(
             "Telegram refused the bot token: check telegram.token or $LINKEDUP_TELEGRAM_TOKEN "
@@ -72,6 +78,8 @@ def run(config_path: Path | None, webhook: bool) -> None:
 
 
 async def _run_until_signalled(config: Config, clock: Clock) -> None:
+    from bot.runtime import serve
+
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -87,6 +95,8 @@ def init(config_path: Path) -> None:
 
     An existing config file is never overwritten.
     """
+    from settings.config import EXAMPLE_CONFIG
+
     if config_path.exists():
         click.echo(f"{config_path} exists already; leaving it as it is.")
     else:
@@ -106,6 +116,8 @@ def db() -> None:
 @CONFIG_OPTION
 def migrate(config_path: Path | None) -> None:
     """Apply pending migrations (the bot also does this at start-up)."""
+    from db.migrate import latest_version
+
     config = load_or_exit(config_path)
     version = asyncio.run(_migrate(config.database.path))
     click.echo(f"Database {config.database.path} is at schema version {version} "
@@ -113,6 +125,9 @@ def migrate(config_path: Path | None) -> None:
 
 
 async def _migrate(path: Path) -> int:
+    from db.database import Database
+    from db.migrate import schema_version
+
     database = await Database.open(path)
     try:
         return await schema_version(database.connection)
@@ -138,6 +153,8 @@ def backup(config_path: Path | None, destination: Path) -> None:
 
 
 async def _backup(source: Path, destination: Path) -> None:
+    from db.database import Database
+
     database = await Database.open(source, migrate=False)
     try:
         await database.backup_to(destination)
@@ -150,6 +167,7 @@ main.add_command(bulletin)
 main.add_command(report)
 main.add_command(mailchimp)
 main.add_command(meetings)
+main.add_command(web)
 
 if __name__ == "__main__":
     sys.exit(main())

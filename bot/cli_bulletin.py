@@ -6,42 +6,15 @@ delivery ledger and the running bot delivers it (only one engine may send from a
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING
 
 import click
 
-from bot.cli_options import CONFIG_OPTION, cli_clock, load_or_exit
-from bot.runtime import close_services, open_services
-from bot.services import Services
-from bulletins.drafts import DraftError
-from bulletins.service import SendRefused
-from db import members as members_repo
-from feeds.sanitise import html_to_plain
-from settings.config import Config
-from wording import bulletins as texts
+from bot.cli_options import CONFIG_OPTION, load, with_services
 
-Result = TypeVar("Result")
-
-
-def load(config_path: Path | None) -> Config:
-    """The same config must be able to run the bot, which delivers what these commands queue."""
-    return load_or_exit(config_path, need_token=True)
-
-
-def with_services(config: Config, work: Callable[[Services], Awaitable[Result]]) -> Result:
-    clock = cli_clock()
-
-    async def run() -> Result:
-        services = await open_services(config, clock)
-        try:
-            return await work(services)
-        finally:
-            await close_services(services)
-
-    return asyncio.run(run())
+if TYPE_CHECKING:
+    from bot.services import Services
 
 
 @click.group()
@@ -53,11 +26,14 @@ def feed() -> None:
 @CONFIG_OPTION
 def feed_fetch(config_path: Path | None) -> None:
     """Read every configured feed now and store new and edited articles."""
+    from feeds.sanitise import html_to_plain
+    from wording import bulletins as texts
+
     config = load(config_path)
     if not config.feed.urls:
         raise click.ClickException("no feeds configured: add [feed] urls to the config file")
     report = with_services(config, lambda services: services.feeds.fetch_now())
-    click.echo(html_to_plain(texts.fetch_report(report.feeds, 0)))
+    click.echo(html_to_plain("\n".join(texts.feed_lines(report.feeds))))
     if report.failed:
         raise SystemExit(1)
 
@@ -74,6 +50,9 @@ def bulletin_draft(config_path: Path | None) -> None:
 
     The draft holds the website's articles since the last bulletin.
     """
+    from feeds.sanitise import html_to_plain
+    from wording import bulletins as texts
+
     async def show(services: Services) -> str:
         draft = await services.bulletins.open_draft()
         sections = [(s.theme_title, [i.title for i in s.items]) for s in draft.bulletin.sections]
@@ -90,6 +69,8 @@ def bulletin_draft(config_path: Path | None) -> None:
               help="Show it as this member (Telegram user id) will get it.")
 def bulletin_preview(config_path: Path | None, telegram_id: int | None) -> None:
     """Print exactly what a member will receive, message by message."""
+    from feeds.sanitise import html_to_plain
+
     async def show(services: Services) -> str:
         draft = await services.bulletins.open_draft()
         member = await services.members.find(telegram_id) if telegram_id else None
@@ -106,6 +87,10 @@ def bulletin_preview(config_path: Path | None, telegram_id: int | None) -> None:
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 def bulletin_send(config_path: Path | None, yes: bool) -> None:
     """Queue the draft for every member; the running bot delivers it."""
+    from bulletins.drafts import DraftError
+    from bulletins.service import SendRefused
+    from db import members as members_repo
+
     config = load(config_path)
 
     async def count(services: Services) -> int:

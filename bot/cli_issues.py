@@ -7,13 +7,15 @@ just as ``/report`` does, so the running bot marks those issues reported once th
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from bot.cli_bulletin import load, with_services
-from bot.cli_options import CONFIG_OPTION
-from bot.services import Services
-from issues.service import ReportFiles
+from bot.cli_options import CONFIG_OPTION, load, with_services
+
+if TYPE_CHECKING:
+    from bot.services import Services
+    from issues.service import ReportFiles
 
 
 @click.command()

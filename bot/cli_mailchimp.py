@@ -8,17 +8,15 @@ touched.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from bot.cli_bulletin import load, with_services
-from bot.cli_options import CONFIG_OPTION
-from bot.services import Services
-from email_channel.audience import AudienceReport, Outcome
-from email_channel.client import MailchimpError
-from settings.config import ENV_MAILCHIMP_KEY
+from bot.cli_options import CONFIG_OPTION, load, with_services
 
-ATTENTION = (Outcome.UNSUBSCRIBED, Outcome.CLEANED, Outcome.REJECTED, Outcome.FAILED)
+if TYPE_CHECKING:
+    from bot.services import Services
+    from email_channel.audience import AudienceReport
 
 
 @click.group()
@@ -33,6 +31,9 @@ def mailchimp_sync(config_path: Path | None) -> None:
 
     Says what changed; contacts who are not bot members are left alone.
     """
+    from email_channel.client import MailchimpError
+    from settings.config import ENV_MAILCHIMP_KEY
+
     config = load(config_path)
     if config.mailchimp is None:
         raise click.ClickException(
@@ -54,10 +55,13 @@ def mailchimp_sync(config_path: Path | None) -> None:
 
 def describe(report: AudienceReport) -> str:
     """The report as the officer reads it: counts, then each member who needs a look."""
+    from email_channel.audience import Outcome
+
+    attention_needed = (Outcome.UNSUBSCRIBED, Outcome.CLEANED, Outcome.REJECTED, Outcome.FAILED)
     lines = [f"Mailchimp audience: {len(report.results)} member(s) with an email address checked."]
     lines += [f"  {outcome}: {report.count(outcome)}" for outcome in Outcome
               if report.count(outcome)]
-    attention = [r for r in report.results if r.outcome in ATTENTION]
+    attention = [r for r in report.results if r.outcome in attention_needed]
     if attention:
         lines.append("Needs a look:")
         lines += [f"  {r.who}: {r.outcome}{f' ({r.detail})' if r.detail else ''}"

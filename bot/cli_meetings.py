@@ -9,10 +9,7 @@ from pathlib import Path
 
 import click
 
-from bot.cli_bulletin import load, with_services
-from bot.cli_options import CONFIG_OPTION
-from feeds.sanitise import html_to_plain
-from meetings.importer import UnreadableFile, import_file
+from bot.cli_options import CONFIG_OPTION, load, with_services
 
 
 @click.group()
@@ -29,6 +26,9 @@ def meetings_import(config_path: Path | None, file: Path) -> None:
     A .csv needs a header row. Nothing is added unless every row is valid; rows imported before
     and dates that have passed are skipped.
     """
+    from feeds.sanitise import html_to_plain
+    from meetings.importer import UnreadableFile, import_file
+
     try:
         report = with_services(load(config_path), lambda s: import_file(s.meetings, file))
     except UnreadableFile as error:

@@ -23,17 +23,26 @@ from bot.telegram_transport import TelegramTransport
 from bulletins.service import BulletinReadsOfMember, BulletinService
 from db import themes as themes_repo
 from db.database import Database
+from db.deliveries import DispatchProgress
 from db.timeutil import Clock, utcnow
 from delivery.engine import DeliveryEngine
+from delivery.messages import OutgoingMessage
 from email_channel.channel import MailchimpChannel, open_channel
 from feeds.schedule import FeedService
 from handlers.context import BotApplication
 from handlers.help import publish_command_menus
 from issues.service import IssueService
+from issues.summary import summarise
 from meetings.boards import board_calendar
+from meetings.ics import calendar_feed
 from meetings.service import MeetingService
 from members.directory import MemberDirectory
 from settings.config import Config
+from web.app import PublicSite, build_app
+from web.pages import Links, Pages
+from web.public import PublicRecord
+from web.server import serving
+from web.sources import Sources
 from wording import delivery as delivery_texts
 
 log = logging.getLogger(__name__)
@@ -50,14 +59,22 @@ async def open_services(config: Config, clock: Clock = utcnow) -> Services:
         raise
 
 
+def _progress_message(progress: DispatchProgress) -> OutgoingMessage:
+    return OutgoingMessage(delivery_texts.progress(progress))
+
+
 async def _assemble(config: Config, db: Database, clock: Clock) -> Services:
     await themes_repo.sync_from_config(
         db, [themes_repo.Theme(t.slug, t.title, t.description) for t in config.themes]
     )
     sender = Bot(config.token, base_url=config.telegram.base_url,
                  base_file_url=config.telegram.base_file_url or "https://api.telegram.org/file/bot")
+    timings = config.delivery
     delivery = DeliveryEngine(db, TelegramTransport(sender), clock=clock,
-                              progress_renderer=delivery_texts.progress)
+                              progress_renderer=_progress_message,
+                              per_chat_interval=timings.per_chat_seconds,
+                              progress_every=timings.progress_every_seconds,
+                              idle_wait=timings.idle_wait_seconds)
     bulletins = BulletinService(db, delivery, clock, config.tz)
     members = MemberDirectory(db, clock, data_sources=[BulletinReadsOfMember(db)])
     feeds = FeedService(db, config, delivery, clock)
@@ -73,6 +90,7 @@ async def _assemble(config: Config, db: Database, clock: Clock) -> Services:
         config=config, db=db, clock=clock, members=members,
         delivery=delivery, bulletins=bulletins, feeds=feeds, sender=sender, issues=issues,
         meetings=meetings,
+        public=PublicRecord(db, Sources(summarise, calendar_feed), config, clock),
         due_work=[feeds.fetch_due, bulletins.send_due, *issues.due_work, *meetings.due_work,
                   *([mailchimp.audience.retry_due] if mailchimp else [])],
         mailchimp=mailchimp, email_figures=mailchimp.figures if mailchimp else None,
@@ -132,18 +150,32 @@ async def running_application(services: Services) -> AsyncIterator[BotApplicatio
             await application.stop()
 
 
+@asynccontextmanager
+async def serving_web(services: Services) -> AsyncIterator[None]:
+    """The public pages on ``[web]``'s port, in this event loop; nothing without ``[web]``."""
+    web = services.config.web
+    if web is None:
+        yield
+        return
+    site = PublicSite(services.public, Pages(services.config.tz),
+                      Links(static=False, public_url=web.base_url))
+    async with serving(build_app(site, web.frame_origins), web):
+        yield
+
+
 async def serve(
     config: Config, stop: asyncio.Event, clock: Clock = utcnow,
     ready: asyncio.Event | None = None,
 ) -> None:
-    """Run until ``stop`` is set; ``ready`` is set once updates are being received."""
+    """Run until ``stop`` is set; ``ready`` is set once updates are being received (and the
+    web pages served, if configured)."""
     services = await open_services(config, clock)
     try:
         await services.sender.initialize()
         if services.mailchimp is not None:  # the email's /commands link to the bot's chat
             campaigns = services.mailchimp.campaigns
             campaigns.network = replace(campaigns.network, bot_username=services.sender.username)
-        async with running_application(services):
+        async with serving_web(services), running_application(services):
             if ready is not None:
                 ready.set()
             await stop.wait()

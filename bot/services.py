@@ -17,6 +17,7 @@ from issues.service import IssueService
 from meetings.service import MeetingService
 from members.directory import MemberDirectory
 from settings.config import Config
+from web.public import PublicRecord
 
 
 @dataclass
@@ -34,6 +35,8 @@ class Services:
     """Members' issues for the boards: raising, the officer's queue, reports, timers."""
     meetings: MeetingService
     """Network and board meetings: answers, waiting lists, reminders, notes."""
+    public: PublicRecord
+    """What the public web pages show, read live (served with ``[web]``, or exported)."""
     due_work: list[DueWork] = field(default_factory=list)
     email_figures: EmailFiguresSource | None = None
     """Email campaign figures for /stats, when the bulletin also goes out by Mailchimp."""

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import io
 
-from matplotlib.figure import Figure
-
-from bulletins.stats import SECTOR_OPEN_RATE, BulletinStats
+from db.records import SECTOR_OPEN_RATE, BulletinStats
 
 
 def stats_chart(stats: list[BulletinStats]) -> bytes:
     """PNG bytes: Telegram read rate and email click rate per bulletin (oldest left), email
     open rate as a fainter bar, and the sector's open-rate benchmark as a line."""
+    # matplotlib takes about a second to import: only /stats pays for it, not every start-up.
+    from matplotlib.figure import Figure
     ordered = list(reversed(stats))
     labels = [s.bulletin.created_at.strftime("%b %Y") for s in ordered]
     positions = range(len(ordered))

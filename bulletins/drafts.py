@@ -155,6 +155,21 @@ def _sections(
     return tuple(sections)
 
 
+def unthemed(draft: EditableDraft) -> list[BulletinItem]:
+    """The draft's articles no theme claimed (they would go under "Other news")."""
+    return [item for section in draft.bulletin.sections if section.theme_slug is None
+            for item in section.items]
+
+
+async def file_under(db: Database, draft: EditableDraft, article_id: int,
+                     theme_slug: str) -> EditableDraft:
+    """The officer files an article under a theme from Telegram, as a keyword would have."""
+    if theme_slug not in await themes_repo.titles(db):
+        raise DraftError("That theme is not in the config any more.")
+    await articles_repo.file_under(db, article_id, theme_slug)
+    return await load_editable(db, draft.record.id)
+
+
 def reading_order(bulletin: Bulletin) -> list[int]:
     return [item.article_id for section in bulletin.sections for item in section.items]
 

@@ -28,6 +28,7 @@ from delivery.engine import DeliveryEngine, Recipient
 from delivery.messages import OutgoingMessage
 from email_channel.campaigns import CampaignError, EmailCampaigns
 from email_channel.client import MailchimpError
+from wording import bulletins as texts
 
 log = logging.getLogger(__name__)
 KIND = "bulletin"
@@ -71,6 +72,32 @@ class BulletinService:
         if links is None:
             return None
         return lambda article_id: links.url(ReadTarget(bulletin_id, article_id, member_id))
+
+    async def email_audience(self) -> int | None:
+        """How many addresses the email goes to; None without Mailchimp or when it cannot say."""
+        if self.email is None:
+            return None
+        try:
+            return (await self.email.client.audience()).member_count
+        except MailchimpError:
+            log.warning("could not read the Mailchimp audience's size", exc_info=True)
+            return None
+
+    async def send_test(self, draft: EditableDraft, chat_id: int, member: Member | None) -> None:
+        """The member's edition to the officer's chat, then one message saying what each
+        channel did, all in one paced dispatch (her chat has Telegram's per-chat limit too)."""
+        messages = await self.preview(draft.bulletin, member)
+        try:
+            address = await self.send_test_email(draft)
+            email = texts.test_email_outcome(address, None)
+        except SendRefused as error:
+            email = texts.test_email_outcome(None, str(error))
+        outcome = OutgoingMessage(texts.test_outcome(len(messages), email))
+        await self.delivery.enqueue(
+            f"bulletin-test:{draft.record.id}:{self.clock().isoformat()}", "bulletin-test",
+            [Recipient(chat_id, [*messages, outcome], member.id if member else None)],
+            title=f"Test of {draft.record.title}",
+        )
 
     async def send_test_email(self, draft: EditableDraft) -> str | None:
         """The email edition's test, to the reply-to address; None without Mailchimp."""

@@ -7,41 +7,16 @@ opens are inflated by mail clients fetching images, so they are shown second.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 
 from db import bulletins as bulletins_repo
 from db import deliveries as deliveries_repo
 from db import themes as themes_repo
 from db.bulletins import ArticleReads, BulletinRecord
 from db.database import Database
-
-SECTOR_OPEN_RATE = 0.203
-"""Average email open rate for the charity and non-profit sector, the officer's benchmark."""
-
-
-@dataclass(frozen=True)
-class EmailFigures:
-    recipients: int
-    open_rate: float
-    click_rate: float
-    clicks_per_url: dict[str, int] = field(default_factory=dict)
-
+from db.records import BulletinStats, EmailFigures
 
 EmailFiguresSource = Callable[[int], Awaitable[EmailFigures | None]]
 """Given a bulletin id, its email campaign's figures, or None if it was not emailed."""
-
-
-@dataclass(frozen=True)
-class BulletinStats:
-    bulletin: BulletinRecord
-    reached: int
-    readers: int
-    top_by_theme: list[tuple[str, list[ArticleReads]]]
-    email: EmailFigures | None
-
-    @property
-    def read_rate(self) -> float:
-        return self.readers / self.reached if self.reached else 0.0
 
 
 async def bulletin_stats(

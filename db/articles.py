@@ -244,6 +244,11 @@ async def recent_feed_problems(db: Database, limit: int = 50) -> list[FeedProble
     return [_problem(row) for row in rows]
 
 
+async def file_under(db: Database, article_id: int, theme_slug: str) -> None:
+    """The officer files an article no keyword claimed."""
+    await _add_themes(db, article_id, [theme_slug])
+
+
 async def get_many(db: Database, article_ids: Collection[int]) -> list[Article]:
     if not article_ids:
         return []

@@ -106,6 +106,17 @@ class Event:
 
 
 @dataclass(frozen=True)
+class Publication:
+    """The officer's approval to show the issue on the public page, with the words to show."""
+
+    issue_id: int
+    summary: str
+    member_words: bool
+    """The summary is the organisation's own "what is happening", approved as written."""
+    approved_at: datetime
+
+
+@dataclass(frozen=True)
 class BoardReportRecord:
     id: int
     board: str
@@ -468,6 +479,55 @@ async def settle_report(db: Database, report_id: int, now: datetime) -> None:
         "UPDATE board_reports SET settled_at = ? WHERE id = ? AND settled_at IS NULL",
         (to_db(now), report_id),
     )
+
+
+# --- the public page -------------------------------------------------------------------------
+
+async def heard(db: Database) -> list[Issue]:
+    """Every issue a board has heard (merged ones count in the issue they joined), the most
+    recently heard first."""
+    rows = await db.fetch_all(
+        "SELECT * FROM issues WHERE reported_at IS NOT NULL AND status != ?"
+        " ORDER BY reported_at DESC, id DESC",
+        (MERGED,),
+    )
+    return [_issue(row) for row in rows]
+
+
+def _publication(row: sqlite3.Row) -> Publication:
+    return Publication(row["issue_id"], row["summary"], bool(row["member_words"]),
+                       _moment(row, "approved_at"))
+
+
+async def publications(db: Database, issue_ids: Sequence[int]) -> dict[int, Publication]:
+    rows = await db.fetch_all(
+        f"SELECT * FROM issue_publications WHERE issue_id IN ({_marks(issue_ids)})",
+        list(issue_ids),
+    )
+    return {row["issue_id"]: _publication(row) for row in rows}
+
+
+async def publish(
+    db: Database, issue_id: int, summary: str, member_words: bool, actor: Actor, now: datetime
+) -> None:
+    """Approve (or replace) the public summary, with its history line."""
+    async with db.transaction():
+        await db.execute(
+            "INSERT INTO issue_publications (issue_id, summary, member_words, approved_at)"
+            " VALUES (?, ?, ?, ?) ON CONFLICT (issue_id) DO UPDATE SET summary = excluded.summary,"
+            " member_words = excluded.member_words, approved_at = excluded.approved_at",
+            (issue_id, summary, int(member_words), to_db(now)),
+        )
+        await add_event(db, issue_id, actor, "published", summary, now)
+
+
+async def unpublish(db: Database, issue_id: int, actor: Actor, now: datetime) -> bool:
+    async with db.transaction():
+        removed = await db.execute(
+            "DELETE FROM issue_publications WHERE issue_id = ?", (issue_id,))
+        if removed:
+            await add_event(db, issue_id, actor, "unpublished", None, now)
+    return bool(removed)
 
 
 # --- personal data ----------------------------------------------------------------------------

@@ -188,6 +188,14 @@ async def ended_between(
     return [_meeting(row) for row in rows]
 
 
+async def ending_after(db: Database, moment: datetime) -> list[Meeting]:
+    """Every meeting, cancelled ones too, that ends after ``moment``, soonest first: the public
+    calendar, where a cancellation must be carried through rather than just vanish."""
+    rows = await db.fetch_all(
+        "SELECT * FROM meetings WHERE ends_at > ? ORDER BY starts_at, id", (to_db(moment),))
+    return [_meeting(row) for row in rows]
+
+
 async def next_board_meeting(db: Database, board: str, after: datetime) -> Meeting | None:
     row = await db.fetch_one(
         "SELECT * FROM meetings WHERE kind = 'board' AND status = 'scheduled' AND board = ?"

@@ -41,9 +41,6 @@ ProgressRenderer = Callable[[DispatchProgress], OutgoingMessage]
 DoneHook = Callable[[DispatchProgress], Awaitable[None]]
 
 _BATCH = 64
-# Upper bound on any idle wait, so rows enqueued by another process (the CLI) or a clock moved
-# by hand in tests are noticed without a wake-up call.
-_MAX_IDLE_WAIT = 1.0
 _BUSY_CHAT_POLL = 0.02
 
 
@@ -81,6 +78,7 @@ class DeliveryEngine:
         max_attempts: int = 5,
         progress_renderer: ProgressRenderer | None = None,
         progress_every: float = 3.0,
+        idle_wait: float = 1.0,
         backoff_base: float = 1.0,
         backoff_cap: float = 300.0,
     ) -> None:
@@ -93,6 +91,9 @@ class DeliveryEngine:
         self._max_attempts = max_attempts
         self._renderer = progress_renderer
         self._progress_every = progress_every
+        # Upper bound on any idle wait, so rows enqueued by another process (the CLI) or a clock
+        # moved by hand in tests are noticed without a wake-up call.
+        self._idle_wait = idle_wait
         self._backoff_base = backoff_base
         self._backoff_cap = backoff_cap
         self._hooks: defaultdict[str, list[DoneHook]] = defaultdict(list)
@@ -180,7 +181,7 @@ class DeliveryEngine:
                     await self._step()
                 except Exception:
                     log.exception("delivery worker step failed; trying again shortly")
-                    await asyncio.sleep(_MAX_IDLE_WAIT)
+                    await asyncio.sleep(self._idle_wait)
         finally:
             await self._drain()
 
@@ -243,7 +244,7 @@ class DeliveryEngine:
 
     async def _rest_delay(self, now: datetime) -> float:
         """Sleep until the earliest thing that could make a row sendable or a report due."""
-        candidates = [_MAX_IDLE_WAIT]
+        candidates = [self._idle_wait]
         due_at = await deliveries.next_due_at(self._db, now)
         if due_at is not None:
             candidates.append((due_at - now).total_seconds())
@@ -378,10 +379,14 @@ class DeliveryEngine:
         """Send the officer's progress message, or edit it when the numbers changed."""
         assert self._renderer is not None
         last = self._reports.get(dispatch.id)
-        self._reports[dispatch.id] = _Report(self._pacer.now(), current)
         if dispatch.report_message_id is not None and last is not None and last.shown == current:
+            self._reports[dispatch.id] = _Report(self._pacer.now(), current)
             return
         try:
+            # Timed from the call itself, not from before the wait for a slot, so two edits are
+            # never closer than progress_every however long that wait was.
+            await self._pacer.acquire()
+            self._reports[dispatch.id] = _Report(self._pacer.now(), current)
             await self._publish(dispatch, chat_id, self._renderer(current))
         except Exception:
             log.exception("progress report for dispatch %s failed", dispatch.key)
@@ -389,7 +394,6 @@ class DeliveryEngine:
             self._release_chat(chat_id)
 
     async def _publish(self, dispatch: Dispatch, chat_id: int, message: OutgoingMessage) -> None:
-        await self._pacer.acquire()
         if dispatch.report_message_id is None:
             outcome = await self._transport.send(chat_id, message)
             if isinstance(outcome, Sent):

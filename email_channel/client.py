@@ -33,9 +33,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import mailchimp_marketing
 import requests
-from mailchimp_marketing.api_client import ApiClientError
 
 from settings.config import ENV_MAILCHIMP_KEY, MailchimpConfig
 
@@ -157,6 +155,8 @@ class MailchimpClient:
         self.attempts = attempts
         self.backoff = backoff
         self._slots = asyncio.Semaphore(max_connections)
+        import mailchimp_marketing  # hundreds of generated modules: only with [mailchimp]
+
         self._sdk: _Sdk = mailchimp_marketing.Client()
         self._sdk.set_config({"api_key": api_key, "server": server, "timeout": timeout})
         if base_url:
@@ -384,6 +384,8 @@ class MailchimpClient:
     async def _once(
         self, action: str, operation: Callable[[_Sdk], Any], missing: str | None
     ) -> _Json:
+        from mailchimp_marketing.api_client import ApiClientError  # loaded by __init__
+
         async with self._slots:
             try:
                 result = await asyncio.to_thread(operation, self._sdk)

@@ -17,26 +17,19 @@ import time
 import xml.sax
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from enum import StrEnum
 from typing import Any
 
 import feedparser
 import httpx
 
 from db.articles import FeedState
+from db.records import FetchStatus
 
 MAX_FEED_BYTES = 5 * 1024 * 1024
 USER_AGENT = "linkedup-bot (feed reader for the Linked-up network bulletin)"
 ACCEPT = (
     "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.8, */*;q=0.1"
 )
-
-
-class FetchStatus(StrEnum):
-    OK = "ok"
-    NOT_MODIFIED = "not-modified"
-    NOT_A_FEED = "not-a-feed"  # an answer came, but no feed in it (error page, empty, non-2xx)
-    ERROR = "error"  # no usable answer (timeout, network, too large)
 
 
 @dataclass(frozen=True)
@@ -57,6 +50,7 @@ class FeedItem:
 @dataclass(frozen=True)
 class ParsedFeed:
     link: str | None = None
+    title: str | None = None
     items: list[FeedItem] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     error: str | None = None  # why the document is not a feed at all
@@ -164,7 +158,9 @@ def parse_feed(body: bytes, *, content_type: str | None = None) -> ParsedFeed:
     if problem:
         kept = f"kept the {len(items)} items that could be read" if items else "no items read"
         warnings.append(f"the feed has errors ({problem}); {kept}")
-    return ParsedFeed(link=_text(parsed.feed.get("link")) or None, items=items, warnings=warnings)
+    return ParsedFeed(link=_text(parsed.feed.get("link")) or None,
+                      title=" ".join(_text(parsed.feed.get("title")).split()) or None,
+                      items=items, warnings=warnings)
 
 
 def _conditional_headers(state: FeedState | None) -> dict[str, str]:

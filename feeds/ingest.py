@@ -22,6 +22,7 @@ import httpx
 from db import articles
 from db.articles import ArticleDraft, FeedState, Upsert
 from db.database import Database
+from db.records import FeedReport
 from db.timeutil import Clock, utcnow
 from feeds.fetch import FeedItem, FetchResult, FetchStatus, ParsedFeed, fetch_feed
 from feeds.sanitise import html_to_plain, plain_summary, plain_to_html, sanitise_html
@@ -53,18 +54,6 @@ class StoredItems:
             self.updated += 1
         else:
             self.unchanged += 1
-
-
-@dataclass(frozen=True)
-class FeedReport:
-    url: str
-    status: FetchStatus
-    new: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    skipped: int = 0
-    warnings: list[str] = field(default_factory=list)
-    error: str | None = None
 
 
 @dataclass(frozen=True)
@@ -177,7 +166,7 @@ async def _ingest_one(
             await articles.record_feed_problems(db, url, "error", [result.error], now)
     return FeedReport(
         url, result.status, stored.new, stored.updated, stored.unchanged, len(stored.skipped),
-        warnings, result.error,
+        warnings, result.error, result.feed.title if result.feed else None,
     )
 
 

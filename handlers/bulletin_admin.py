@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from dateutil import parser as dateparser
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import BadRequest
 from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
@@ -30,7 +31,6 @@ from bulletins.drafts import (
 from bulletins.service import SendRefused
 from db import members as members_repo
 from db.articles import Article
-from delivery.engine import Recipient
 from email_channel.render import commands_in
 from feeds.sanitise import html_to_plain, plain_to_html, sanitise_html
 from handlers.access import admin_only
@@ -44,6 +44,7 @@ from wording import members as member_texts
 
 MENU, INTRO, SCHEDULE = range(3)
 INTRO_LIMIT = 1500
+SUMMARY_MESSAGE = "bulletin_summary_message"
 ITEMS_PER_PAGE = 10  # three buttons each: a screen that fits a phone, however long the month
 
 
@@ -149,8 +150,33 @@ async def _menu(update: Update, context: BotContext, draft: EditableDraft, actio
     return MENU
 
 
+def _remember_summary(update: Update, context: BotContext) -> None:
+    """The summary message a typed answer will update, so it is edited, never sent again."""
+    query = update.callback_query
+    if context.user_data is not None and query is not None and query.message is not None:
+        context.user_data[SUMMARY_MESSAGE] = query.message.message_id
+
+
+async def _show_again(update: Update, context: BotContext, draft: EditableDraft,
+                      done: str) -> None:
+    """After a typed answer: the summary above edited in place, and one line saying so."""
+    assert update.effective_chat is not None
+    message_id = (context.user_data or {}).get(SUMMARY_MESSAGE)
+    await reply(update, done)
+    try:
+        if message_id is not None:
+            await context.bot.edit_message_text(
+                _summary(draft, context), update.effective_chat.id, message_id,
+                reply_markup=_menu_markup())
+            return
+    except BadRequest:  # gone, or too old to edit: a fresh summary is as good
+        pass
+    await reply(update, _summary(draft, context), _menu_markup())
+
+
 async def _ask_intro(update: Update, context: BotContext, draft: EditableDraft,
                      action: str) -> int:
+    _remember_summary(update, context)
     await reply(update, texts.ASK_INTRO.format(limit=INTRO_LIMIT))
     return INTRO
 
@@ -175,24 +201,12 @@ def _email_note(context: BotContext, draft: EditableDraft) -> str:
 
 
 async def _test(update: Update, context: BotContext, draft: EditableDraft, action: str) -> int:
+    """Everything the test puts in her chat goes through the delivery engine, paced like a
+    bulletin, and ends with one line per channel: no reply races it into Telegram's limits."""
     assert update.effective_user is not None and update.effective_chat is not None
     services = context.services
     member = await services.members.find(update.effective_user.id)
-    messages = await services.bulletins.preview(draft.bulletin, member)
-    stamp = services.clock().isoformat()
-    await services.delivery.enqueue(
-        f"bulletin-test:{draft.record.id}:{stamp}", "bulletin-test",
-        [Recipient(update.effective_chat.id, messages, member.id if member else None)],
-        title=f"Test of {draft.record.title}",
-    )
-    await reply(update, texts.TEST_SENT)
-    try:
-        address = await services.bulletins.send_test_email(draft)
-    except SendRefused as error:
-        await reply(update, texts.EMAIL_REFUSED.format(reason=html.escape(str(error))))
-        return MENU
-    if address is not None:
-        await reply(update, texts.TEST_EMAIL_SENT.format(address=html.escape(address)))
+    await services.bulletins.send_test(draft, update.effective_chat.id, member)
     return MENU
 
 
@@ -250,8 +264,11 @@ async def _edit_item(update: Update, context: BotContext, draft: EditableDraft,
 
 async def _confirm_send(update: Update, context: BotContext, draft: EditableDraft,
                         action: str) -> int:
-    count = len(await members_repo.list_reachable(context.services.db))
-    await reply(update, texts.CONFIRM_SEND.format(title=draft.record.title, count=count),
+    services = context.services
+    count = len(await members_repo.list_reachable(services.db))
+    emails = await services.bulletins.email_audience()
+    await reply(update, texts.confirm_send(draft.record.title, count, emails,
+                                           services.mailchimp is not None),
                 inline([[(texts.BUTTON_YES_SEND, "bl:send-yes"), (texts.BUTTON_NO, "bl:menu")]]))
     return MENU
 
@@ -270,6 +287,7 @@ async def _send(update: Update, context: BotContext, draft: EditableDraft, actio
 
 async def _ask_schedule(update: Update, context: BotContext, draft: EditableDraft,
                         action: str) -> int:
+    _remember_summary(update, context)
     await reply(update, texts.ASK_SCHEDULE.format(tz=context.services.config.timezone))
     return SCHEDULE
 
@@ -309,7 +327,7 @@ async def receive_intro(update: Update, context: BotContext) -> int:
         return INTRO
     draft = await set_intro(context.services.db, await _current(context),
                             "" if text == "-" else sanitise_html(plain_to_html(text)))
-    await reply(update, _summary(draft, context), _menu_markup())
+    await _show_again(update, context, draft, texts.INTRO_SAVED)
     return MENU
 
 
@@ -340,8 +358,8 @@ async def receive_schedule(update: Update, context: BotContext) -> int:
         return SCHEDULE
     local = slot.astimezone(services.config.tz)
     note = texts.ROUNDED_TO_SLOT if slot != when else ""
-    await reply(update, texts.SCHEDULED.format(when=f"{local:%A %d %B %Y, %H:%M}") + note)
-    await reply(update, _summary(draft, context), _menu_markup())
+    await _show_again(update, context, draft,
+                      texts.SCHEDULED.format(when=f"{local:%A %d %B %Y, %H:%M}") + note)
     return MENU
 
 

@@ -24,6 +24,7 @@ from handlers.context import BotApplication, BotContext
 from handlers.keyboards import inline
 from handlers.leaving import TYPED_TEXT, leave_on_other_command
 from handlers.replies import close_buttons, problem_text, reply, reply_in_parts
+from issues.publication import PUBLISHABLE
 from issues.queue import (
     ACCEPT_FROM,
     CLOSE_FROM,
@@ -70,7 +71,7 @@ async def queue_command(update: Update, context: BotContext) -> None:
     await reply_in_parts(update, summary, inline([*rows, [(texts.BUTTON_CSV, "iq:csv")]]))
 
 
-def _card_buttons(issue: Issue, boards: list[str]) -> Rows:
+def _card_buttons(issue: Issue, boards: list[str], published: bool) -> Rows:
     rows: Rows = []
     if issue.status in ACCEPT_FROM:
         rows += [[(texts.BUTTON_ACCEPT.format(board=board), f"iq:acc:{issue.id}:{i}")]
@@ -82,6 +83,11 @@ def _card_buttons(issue: Issue, boards: list[str]) -> Rows:
     if issue.status in CLOSE_FROM:
         rows += [[(texts.BUTTON_CLOSE.format(outcome=texts.OUTCOME_WORDS[o]),
                    f"iq:close:{issue.id}:{o}")] for o in OUTCOMES]
+    if issue.status in PUBLISHABLE:
+        rows.append([(texts.BUTTON_REPUBLISH if published else texts.BUTTON_PUBLISH,
+                      f"iq:pub:{issue.id}")])
+    if published:
+        rows.append([(texts.BUTTON_UNPUBLISH, f"iq:unpub:{issue.id}")])
     rows.append([(texts.BUTTON_BACK, "iq:list")])
     return [row for row in rows if row]
 
@@ -98,7 +104,10 @@ async def open_card(update: Update, context: BotContext) -> None:
     history = await services.issues.queue.history(issue)
     card = texts.issue_card(summary, titles.get(issue.theme_slug, issue.theme_slug), history,
                             services.config.tz)
-    await reply_in_parts(update, card, inline(_card_buttons(issue, services.issues.boards)))
+    publication = await services.issues.publishing.current(issue)
+    card += "\n\n" + texts.web_status(publication.summary if publication else None)
+    buttons = _card_buttons(issue, services.issues.boards, publication is not None)
+    await reply_in_parts(update, card, inline(buttons))
 
 
 @admin_only("queue")
@@ -193,7 +202,11 @@ ASKS = {"dec": texts.ASK_DECLINE, "ref": texts.ASK_REFER, "rsp": texts.ASK_RESPO
 async def _ask_words(update: Update, context: BotContext, step: str, issue: Issue) -> int:
     assert context.user_data is not None
     context.user_data[PENDING] = {"step": step, "issue": issue.id}
-    await reply(update, ASKS[step].format(ref=escape(issue.ref)))
+    if step == "pub":
+        await reply(update, texts.ask_public_summary(issue),
+                    inline([[(texts.BUTTON_MEMBER_WORDS, f"iq:pubw:{issue.id}")]]))
+    else:
+        await reply(update, ASKS[step].format(ref=escape(issue.ref)))
     return WAIT_TEXT
 
 
@@ -204,7 +217,12 @@ async def ask_words_button(update: Update, context: BotContext) -> int:
     await close_buttons(update)
     if issue is None:
         return ConversationHandler.END
-    return await _ask_words(update, context, update.callback_query.data.split(":")[1], issue)
+    step = update.callback_query.data.split(":")[1]
+    if step == "pub" and issue.status not in PUBLISHABLE:
+        await reply(update, texts.NOT_PUBLISHABLE.format(ref=escape(issue.ref),
+                                                         status=texts.status_words(issue)))
+        return ConversationHandler.END
+    return await _ask_words(update, context, step, issue)
 
 
 @admin_only("respond")
@@ -226,6 +244,9 @@ async def respond_command(update: Update, context: BotContext) -> int:
 async def words_received(update: Update, context: BotContext) -> int:
     assert update.message is not None and update.message.text is not None
     assert context.user_data is not None
+    pending = context.user_data.get(PENDING)
+    if pending is not None and pending["step"] == "pub":
+        return await _summary_received(update, context, update.message.text)
     checked = check_length(update.message.text, REASON)
     if not isinstance(checked, str):
         await reply(update, problem_text(checked))
@@ -240,6 +261,57 @@ async def words_received(update: Update, context: BotContext) -> int:
     return ConversationHandler.END
 
 
+async def _summary_received(update: Update, context: BotContext, text: str) -> int:
+    """The officer's public summary: checked like a member's text before it can be public."""
+    assert context.user_data is not None
+    publishing = context.services.issues.publishing
+    checked = await publishing.check(text)
+    if isinstance(checked, list):
+        await reply(update, texts.public_details(checked))
+        return WAIT_TEXT
+    if not isinstance(checked, str):
+        await reply(update, problem_text(checked))
+        return WAIT_TEXT
+    pending = context.user_data.pop(PENDING)
+    issue = await context.services.issues.queue.find(pending["issue"])
+    if issue is not None:
+        await _published(update, context, issue,
+                         await publishing.approve(issue, checked, _officer_id(update)))
+    return ConversationHandler.END
+
+
+async def _published(update: Update, context: BotContext, issue: Issue, done: bool) -> None:
+    if done:
+        await reply(update, texts.published(issue))
+        return
+    current = await context.services.issues.queue.find(issue.id) or issue
+    await reply(update, texts.NOT_PUBLISHABLE.format(ref=escape(current.ref),
+                                                     status=texts.status_words(current)))
+
+
+@admin_only("queue")
+async def publish_member_words(update: Update, context: BotContext) -> int:
+    """"Publish their words as written": the organisation's text, approved by this tap."""
+    assert context.user_data is not None
+    issue = await _issue_from(update, context)
+    await close_buttons(update)
+    context.user_data.pop(PENDING, None)
+    if issue is not None:
+        publishing = context.services.issues.publishing
+        await _published(update, context, issue,
+                         await publishing.approve_member_words(issue, _officer_id(update)))
+    return ConversationHandler.END
+
+
+@admin_only("queue")
+async def unpublish(update: Update, context: BotContext) -> None:
+    issue = await _issue_from(update, context)
+    await close_buttons(update)
+    if issue is not None:
+        await context.services.issues.publishing.withdraw(issue, _officer_id(update))
+        await reply(update, texts.unpublished(issue.ref))
+
+
 async def cancel_words(update: Update, context: BotContext) -> int:
     assert context.user_data is not None
     context.user_data.pop(PENDING, None)
@@ -250,7 +322,8 @@ async def cancel_words(update: Update, context: BotContext) -> int:
 def words_conversation() -> ConversationHandler[BotContext]:
     return ConversationHandler(
         entry_points=[
-            CallbackQueryHandler(ask_words_button, pattern=r"^iq:(dec|ref):\d+$"),
+            CallbackQueryHandler(ask_words_button, pattern=r"^iq:(dec|ref|pub):\d+$"),
+            CallbackQueryHandler(publish_member_words, pattern=r"^iq:pubw:\d+$"),
             CommandHandler("respond", respond_command, filters=filters.ChatType.PRIVATE),
         ],
         states={WAIT_TEXT: [MessageHandler(TYPED_TEXT, words_received)]},
@@ -310,4 +383,5 @@ def register(application: BotApplication) -> None:
     application.add_handler(CallbackQueryHandler(merge_into, pattern=r"^iq:into:\d+:\d+$"))
     application.add_handler(CallbackQueryHandler(close_issue, pattern=r"^iq:close:\d+:[a-z-]+$"))
     application.add_handler(CallbackQueryHandler(csv_export, pattern=r"^iq:csv$"))
+    application.add_handler(CallbackQueryHandler(unpublish, pattern=r"^iq:unpub:\d+$"))
     application.add_handler(CallbackQueryHandler(report_board, pattern=r"^rp:\d+$"))

@@ -12,8 +12,6 @@ from dataclasses import dataclass
 from html import escape
 from zoneinfo import ZoneInfo
 
-from docx import Document
-
 from issues.report import BoardReport, ReportedIssue
 from wording import issues as texts
 
@@ -92,6 +90,8 @@ def report_blocks(report: BoardReport, tz: ZoneInfo) -> list[Block]:
 
 
 def to_docx(blocks: list[Block]) -> bytes:
+    from docx import Document  # a slow import (lxml): only a report pays for it
+
     document = Document()
     for block in blocks:
         match block:

@@ -18,24 +18,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from enum import StrEnum
 
-
-class Kind(StrEnum):
-    NAME = "name"
-    DATE_OF_BIRTH = "date of birth"
-    ADDRESS = "address"
-    POSTCODE = "postcode"
-    PHONE = "phone number"
-    EMAIL = "email address"
-    NHS_NUMBER = "NHS number"
-
-
-@dataclass(frozen=True)
-class Finding:
-    kind: Kind
-    text: str
-    """The words that gave it away, as the member typed them."""
+from db.records import Finding, Kind
 
 
 @dataclass(frozen=True)

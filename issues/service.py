@@ -16,6 +16,7 @@ from delivery.engine import DeliveryEngine
 from issues.board_dates import BoardCalendar
 from issues.export import IssuesExport, issues_csv
 from issues.notify import Notifier
+from issues.publication import Publishing
 from issues.queue import IssueQueue
 from issues.raising import Raising
 from issues.report import BoardReport, build_report
@@ -49,6 +50,7 @@ class IssueService:
         self.timers = IssueTimers(db, self.queue, notifier, tz, settings.overdue_weeks,
                                   settings.follow_up_weeks, calendar)
         self.retention = IssueRetention(db, settings.retention_months)
+        self.publishing = Publishing(db, clock, self.boards)
 
     def attach(self, members: MemberDirectory) -> None:
         members.listeners.append(self.retention)

@@ -9,31 +9,11 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from db import issues as repo
 from db.database import Database
 from db.issues import Issue, Supporter
-
-
-@dataclass(frozen=True)
-class IssueSummary:
-    issue: Issue
-    organisations: int
-    named: tuple[str, ...]
-    """Organisations that agreed to be named in a board report."""
-    waiting: int | None
-    """Children, young people or families waiting, added up over the organisations."""
-    longest_wait_weeks: int | None
-    since: tuple[str, ...]
-    answers: Counter[str]
-    """Follow-up answers (yes / partly / no) after a response."""
-    organisation_keys: frozenset[str]
-    """Who is behind it, for counting organisations across several issues."""
-
-    @property
-    def unnamed(self) -> int:
-        return self.organisations - len(self.named)
+from db.records import IssueSummary
 
 
 def _organisation_key(supporter: Supporter) -> str:

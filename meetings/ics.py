@@ -9,6 +9,7 @@ the event instead of adding a second one.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -21,15 +22,30 @@ PRODID = "-//Linked-up network//linkedup-bot//EN"
 
 
 def calendar_file(meeting: Meeting, tz: ZoneInfo, now: datetime) -> bytes:
+    return _calendar([meeting], tz, now).to_ical()
+
+
+def calendar_feed(meetings: Sequence[Meeting], tz: ZoneInfo, now: datetime, name: str) -> bytes:
+    """The subscribable feed: every meeting under the same UID as its "Add to calendar" file,
+    so a calendar that follows the feed updates and cancels the events it already has."""
+    calendar = _calendar(meetings, tz, now)
+    calendar.add("x-wr-calname", name)
+    calendar.add("refresh-interval", timedelta(hours=6), parameters={"VALUE": "DURATION"})
+    calendar.add("x-published-ttl", "PT6H")
+    return calendar.to_ical()
+
+
+def _calendar(meetings: Sequence[Meeting], tz: ZoneInfo, now: datetime) -> Calendar:
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
     calendar.add("method", "PUBLISH")
-    calendar.add_component(_event(meeting, tz, now))
-    start = meeting.starts_at.astimezone(tz).date()
-    calendar.add_missing_timezones(first_date=start - timedelta(days=366),
-                                   last_date=start + timedelta(days=366))
-    return calendar.to_ical()
+    for meeting in meetings:
+        calendar.add_component(_event(meeting, tz, now))
+    days = [meeting.starts_at.astimezone(tz).date() for meeting in meetings] or [now.date()]
+    calendar.add_missing_timezones(first_date=min(days) - timedelta(days=366),
+                                   last_date=max(days) + timedelta(days=366))
+    return calendar
 
 
 def _event(meeting: Meeting, tz: ZoneInfo, now: datetime) -> Event:

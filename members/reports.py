@@ -10,16 +10,8 @@ from zoneinfo import ZoneInfo
 
 from db import members as members_repo
 from db.database import Database
+from db.records import MembershipCounts
 from db.timeutil import to_db
-
-
-@dataclass(frozen=True)
-class MembershipCounts:
-    total: int
-    active: int
-    blocked: int
-    joined_this_month: int
-    per_theme: list[tuple[str, int]]
 
 
 def start_of_month(now: datetime, tz: ZoneInfo) -> datetime:

@@ -105,6 +105,16 @@ class SchedulerConfig(Strict):
     tick_seconds: float = Field(default=30.0, gt=0, le=3600)
 
 
+class DeliveryConfig(Strict):
+    """The delivery engine's timings. The defaults are Telegram's: about one message a second to
+    a chat. Tests shorten them (with the fake Bot API's per-chat limit to match) so they do
+    not wait in real seconds."""
+
+    per_chat_seconds: float = Field(default=1.0, ge=0, le=60)
+    progress_every_seconds: float = Field(default=3.0, gt=0, le=600)
+    idle_wait_seconds: float = Field(default=1.0, gt=0, le=60)
+
+
 DEFAULT_BOARDS = ["Children's Trust Board", "Safeguarding Children Partnership Board",
                   "Early Help Board"]
 
@@ -142,6 +152,34 @@ class MeetingsConfig(Strict):
         return [offset.text for offset in parse_offsets(offsets)]
 
 
+class WebConfig(Strict):
+    """The public pages ("You said, we did", meetings and their calendar feed), served by the
+    bot's own process. Without a ``[web]`` section nothing listens."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=1, le=65535)
+    public_url: HttpUrl
+    """Where people reach the pages (behind a reverse proxy): the calendar feed's address."""
+    embed_origins: list[HttpUrl] = Field(default_factory=list)
+    """Sites allowed to show the pages in a frame (the CVS's website); none by default."""
+
+    @field_validator("embed_origins")
+    @classmethod
+    def _origins_only(cls, origins: list[HttpUrl]) -> list[HttpUrl]:
+        for origin in origins:
+            if (origin.path or "/") != "/" or origin.query or origin.fragment:
+                raise ValueError(f"expected an origin like https://www.example.org, not {origin}")
+        return origins
+
+    @property
+    def base_url(self) -> str:
+        return str(self.public_url).rstrip("/")
+
+    @property
+    def frame_origins(self) -> list[str]:
+        return [str(origin).rstrip("/") for origin in self.embed_origins]
+
+
 class Config(Strict):
     telegram: TelegramConfig = TelegramConfig()
     database: DatabaseConfig = DatabaseConfig()
@@ -150,8 +188,10 @@ class Config(Strict):
     feed: FeedConfig = FeedConfig()
     mailchimp: MailchimpConfig | None = None
     scheduler: SchedulerConfig = SchedulerConfig()
+    delivery: DeliveryConfig = DeliveryConfig()
     issues: IssuesConfig = IssuesConfig()
     meetings: MeetingsConfig = MeetingsConfig()
+    web: WebConfig | None = None
 
     @field_validator("timezone")
     @classmethod

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -15,6 +16,7 @@ import tomli_w
 
 from bot.runtime import serve
 from settings.config import Config, load_config
+from tests.fakes.telegram_api import FakeTelegram
 
 TOKEN = "123456789:TEST-token_for-the-loopback-fake"
 ADMIN_ID = 9_000_001
@@ -34,17 +36,36 @@ class FakeClock:
         return self.now
 
 
-def make_config(tmp_path: Path, base_url: str, **sections: Any) -> Config:
-    """A config as the officer would write it, pointed at the fake and a temporary database."""
+# Telegram's pace (one message a second per chat) made twenty times quicker, on both sides: the
+# engine spaces a chat's messages by per_chat_seconds and the fake refuses anything quicker.
+QUICK_DELIVERY = {"per_chat_seconds": 0.05, "progress_every_seconds": 0.25,
+                  "idle_wait_seconds": 0.1}
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on (for the bot's webhook or web pages)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def make_config(tmp_path: Path, tg: FakeTelegram, **sections: Any) -> Config:
+    """A config as the officer would write it, pointed at the fake and a temporary database,
+    with the scheduler ticking and the engine pacing at test speed."""
     raw: dict[str, Any] = {
-        "telegram": {"token": TOKEN, "base_url": base_url, "admins": [ADMIN_ID]},
+        "telegram": {"token": TOKEN, "base_url": tg.base_url, "admins": [ADMIN_ID]},
         "database": {"path": str(tmp_path / "linkedup.sqlite3")},
+        "scheduler": {"tick_seconds": 0.05},
+        "delivery": QUICK_DELIVERY,
     }
     for name, values in sections.items():
         raw[name] = {**raw.get(name, {}), **values} if isinstance(values, dict) else values
     config_file = tmp_path / "config.toml"
     config_file.write_text(tomli_w.dumps(raw), "utf-8")
-    return load_config(config_file, environ={})
+    config = load_config(config_file, environ={})
+    if config.delivery.per_chat_seconds > 0:
+        tg.set_rate_limits(chat_rate=1 / config.delivery.per_chat_seconds)
+    return config
 
 
 @contextlib.asynccontextmanager
@@ -74,3 +95,9 @@ async def eventually(
                 await asyncio.sleep(0.02)
     except TimeoutError:
         raise AssertionError(f"condition {check.__name__} not met within {timeout}s") from None
+
+
+async def ticks(count: int = 6) -> None:
+    """Let the bot's scheduler tick ``count`` times and the engine send what they queued, to
+    show that something does NOT happen (make_config's tick is 0.05 s, a chat's spacing 0.05 s)."""
+    await asyncio.sleep(0.05 * count)

@@ -1,9 +1,8 @@
 """What the meetings tests share: meetings put in place before a test, the member's answer
-taps, reading the database, and letting the bot tick without real waiting."""
+taps and reading the database."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -45,11 +44,6 @@ async def rows(config: Config, sql: str, params: Sequence[Any] = ()) -> list[tup
         return [tuple(row) for row in await db.fetch_all(sql, params)]
     finally:
         await db.close()
-
-
-async def ticks(count: int = 6) -> None:
-    """Let the bot's scheduler tick a few times (tick_seconds is 0.05 in these tests)."""
-    await asyncio.sleep(0.05 * count)
 
 
 async def answer(tg: FakeTelegram, user: SimUser, label: str,

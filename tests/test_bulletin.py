@@ -3,7 +3,6 @@ and urgent updates, end to end over HTTP (feeds on loopback, the fake Bot API)."
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -15,7 +14,7 @@ from tests.fakes.feed_site import FeedServer, rss, rss_item
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.telegram_users import SimUser
 from tests.flows import join
-from tests.harness import ADMIN_ID, FakeClock, make_config, running_bot
+from tests.harness import ADMIN_ID, FakeClock, make_config, running_bot, ticks
 
 LONG = "<p>" + " ".join(["Waiting lists for family support keep growing."] * 130) + "</p>"
 ITEMS = [
@@ -35,7 +34,7 @@ ITEMS = [
 @pytest.fixture
 async def feed_config(tmp_path: Path, tg: FakeTelegram, feed_server: FeedServer) -> Config:
     feed_server.serve("/feed.xml", rss(*ITEMS))
-    return make_config(tmp_path, tg.base_url, scheduler={"tick_seconds": 0.05},
+    return make_config(tmp_path, tg,
                        feed={"urls": [feed_server.url("/feed.xml")], "fetch_every_minutes": 60})
 
 
@@ -59,14 +58,14 @@ async def fetch(admin: SimUser) -> str:
     """/fetch, after which the feed's articles are stored (the start-up fetch may have been
     first: then it reports them unchanged)."""
     await admin.send("/fetch")
-    return (await admin.wait_for_text("feed.xml:")).content or ""
+    return (await admin.wait_for_text("Feeds read")).content or ""
 
 
 async def send_bulletin(admin: SimUser) -> None:
     await admin.send("/bulletin")
     await admin.wait_for_text("Draft: Linked-up bulletin")
     await admin.press("Send now")
-    await admin.wait_for_text("members now?")
+    await admin.wait_for_text("Telegram: ")
     await admin.press("Yes, send it")
     await admin.wait_for_text("Sending.")
 
@@ -90,7 +89,8 @@ async def test_feed_to_a_personalised_bulletin(tg: FakeTelegram, running: Config
     await admin.wait_for_text("Preview: exactly what")
     marks = {u.id: len(u.messages) for u in (jobs, nothing, careful)}
     await admin.press("Send now")
-    await admin.wait_for_text("to 3 members now?")
+    confirm = await admin.wait_for_text("Telegram: 3 members")
+    assert "Email" not in confirm.content
     await admin.press("Yes, send it")
     await admin.wait_for_text("Finished: 3 of 3 sent", timeout=15)
 
@@ -151,7 +151,7 @@ async def test_a_scheduled_bulletin_goes_at_its_time(
     await admin.wait_for_text("Scheduled for Monday 02 November 2026, 11:30")
     before = len(member.messages)
     clock.advance(hours=2)  # 09:00 -> 11:00 UTC, still before 11:30 London (GMT)
-    await asyncio.sleep(0.5)  # ten scheduler ticks
+    await ticks(10)
     assert len(member.messages) == before
     clock.advance(minutes=31)
     await member.wait_for_text("Linked-up bulletin, November 2026", timeout=10)
@@ -250,8 +250,18 @@ async def test_fetch_reports_new_and_edited_articles_and_feed_problems(
                      description="<p>Summer schemes</p>", date="Thu, 29 Oct 2026 10:00:00 +0000")
     feed_server.serve("/feed.xml", rss(edited, *ITEMS[1:], extra))
     report = await fetch(admin)
-    assert "1 new, 1 updated, 2 unchanged" in report
-    assert "1 article(s) have no theme" in report
+    assert "Linked-up news: 1 new, 1 updated, 2 unchanged" in report and "http" not in report
+    assert "(the draft) now holds 4 article(s). 1 of them have no theme" in report
+    await admin.press("File the 1 without a theme")
+    asked = await admin.wait_for_text("Which theme should this article go under?")
+    assert "Holiday activities" in asked.content and "Summer schemes" in asked.content
+    await admin.press("Youth provision")
+    await admin.wait_for_text("Every article in the draft has a theme now.")
+    await admin.send("/bulletin")
+    draft = await admin.wait_for_text("Draft:")
+    assert "Youth provision" in draft.content and "Other news" not in draft.content
+    await admin.send("/cancel")
+    await admin.wait_for_message()
     feed_server.serve("/feed.xml", "<html><body>Server error</body></html>", status=500,
                  content_type="text/html")
     report = await fetch(admin)
@@ -269,7 +279,7 @@ async def test_the_officer_edits_the_draft_intro_and_items(
     admin = tg.user(user_id=ADMIN_ID)
     await fetch(admin)
     await admin.send("/bulletin")
-    await admin.wait_for_text("3 articles")
+    opened = await admin.wait_for_text("3 articles")
     await admin.press("Intro")
     await admin.wait_for_text("Send the introduction")
     await admin.send("x" * 1600)
@@ -277,6 +287,7 @@ async def test_the_officer_edits_the_draft_intro_and_items(
     await admin.send("Hello <everyone> & welcome\nto the December edition")
     summary = await admin.wait_for_text("Intro: Hello <everyone> & welcome")
     assert "3 articles" in summary.content
+    assert summary.event == "edited" and summary.message_id == opened.message_id
     await admin.press("Drop or move items")
     await admin.wait_for_message()
     await admin.press("✕ 1")

@@ -23,7 +23,7 @@ def email_config(tmp_path: Path, tg: FakeTelegram, mailchimp_api: FakeMailchimp,
         description="<p>Book a place</p>", categories=("Training and events",),
         date="Fri, 30 Oct 2026 10:00:00 +0000")))
     return make_config(
-        tmp_path, tg.base_url, scheduler={"tick_seconds": 0.05},
+        tmp_path, tg,
         feed={"urls": [feed_server.url("/feed.xml")]},
         mailchimp={"api_key": API_KEY, "server": "us21", "list_id": LIST_ID,
                    "base_url": mailchimp_api.base_url, "reply_to": "office@linkedup.example"},
@@ -38,11 +38,11 @@ async def test_send_needs_a_test_email_then_goes_on_both_channels_once(
         await join(member, email="member@example.org")
         admin = tg.user(user_id=ADMIN_ID)
         await admin.send("/fetch")
-        await admin.wait_for_text("feed.xml:")
+        await admin.wait_for_text("Feeds read")
         await admin.send("/bulletin")
         await admin.wait_for_text("1 articles")
         await admin.press("Send now")
-        await admin.wait_for_text("members now?")
+        await admin.wait_for_text("Telegram: 1 members")
         await admin.press("Yes, send it")
         refused = await admin.wait_for_text("Not sent, on either channel")
         assert "test email first" in refused.content
@@ -58,7 +58,8 @@ async def test_send_needs_a_test_email_then_goes_on_both_channels_once(
         await admin.send("/bulletin")
         await admin.wait_for_text("Draft:")
         await admin.press("Send now")
-        await admin.wait_for_text("members now?")
+        confirm = await admin.wait_for_text("Telegram: 1 members")
+        assert "Email: 0 addresses on the Mailchimp list" in confirm.content  # still pending
         await admin.press("Yes, send it")
         await admin.wait_for_text("Finished: 1 of 1 sent")
         await member.wait_for_text("Linked-up bulletin")
@@ -79,7 +80,7 @@ async def test_the_preview_says_what_the_email_makes_of_commands_in_the_intro(
     async with running_bot(email_config, clock):
         admin = tg.user(user_id=ADMIN_ID)
         await admin.send("/fetch")
-        await admin.wait_for_text("feed.xml")
+        await admin.wait_for_text("Feeds read")
         await admin.send("/bulletin")
         await admin.wait_for_text("1 articles")
         await admin.press("Intro")
@@ -90,7 +91,12 @@ async def test_the_preview_says_what_the_email_makes_of_commands_in_the_intro(
         note = await admin.wait_for_text("Preview: exactly what")
         assert ("In the email, /meetings and /raise cannot be typed: they become links that "
                 "open the bot's chat (@linkedup_test_bot)") in note.content
+        tg.set_rate_limits(chat_rate=2.0, chat_burst=1.0)  # her chat's own limit, tightly
         await admin.press("Send a test to me")
-        await admin.wait_for_text("test email of the same edition")
+        outcome = await admin.wait_for_text("Test sent", timeout=10)
+        assert "Telegram: the 1 message(s) above" in outcome.content
+        assert "Email: A test email of the same edition is on its way to office@" in \
+            outcome.content
+        assert not any("went wrong" in m.content for m in admin.messages)
         [campaign] = mailchimp_api.campaigns.values()
         assert '<a href="https://t.me/linkedup_test_bot">/meetings</a>' in (campaign.html or "")

@@ -45,7 +45,7 @@ def month_feed() -> str:
 @pytest.fixture
 def month_config(tmp_path: Path, tg: FakeTelegram, feed_server: FeedServer) -> Config:
     feed_server.serve("/feed.xml", month_feed())
-    return make_config(tmp_path, tg.base_url, scheduler={"tick_seconds": 0.05},
+    return make_config(tmp_path, tg,
                        feed={"urls": [feed_server.url("/feed.xml")]})
 
 
@@ -63,13 +63,13 @@ async def test_a_month_reads_as_one_scannable_bulletin(
         await member.wait_for_message()
         admin = tg.user(user_id=ADMIN_ID)
         await admin.send("/fetch")
-        await admin.wait_for_text("feed.xml")
+        await admin.wait_for_text("Feeds read")
         await admin.send("/bulletin")
         draft = await admin.wait_for_text("33 articles")
         assert "Easter holiday club 2025" not in draft.content  # long before the period
         start = len(member.messages)
         await admin.press("Send now")
-        await admin.wait_for_text("now?")
+        await admin.wait_for_text("Telegram: 1 members")
         await admin.press("Yes, send it")
         await admin.wait_for_text("Finished: 1 of 1 sent", timeout=15)
         await member.wait_for_message(
@@ -100,7 +100,7 @@ async def test_the_officer_pages_items_and_brings_an_older_article_back(
     async with running_bot(month_config, clock):
         admin = tg.user(user_id=ADMIN_ID)
         await admin.send("/fetch")
-        await admin.wait_for_text("feed.xml")
+        await admin.wait_for_text("Feeds read")
         await admin.send("/bulletin")
         summary = await admin.wait_for_text("33 articles")
         await admin.press("Drop or move items")

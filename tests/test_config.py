@@ -7,8 +7,9 @@ import sys
 from pathlib import Path
 
 import pytest
+import tomli_w
 
-from settings.config import ConfigError, load_config
+from settings.config import Config, ConfigError, load_config
 from tests.harness import TOKEN
 
 ENV = {"LINKEDUP_TELEGRAM_TOKEN": TOKEN}
@@ -92,3 +93,23 @@ def test_the_command_prints_one_line_and_exits_non_zero(tmp_path: Path) -> None:
         "Error: timezone: expected an IANA time zone name such as Europe/London"
     ]
     assert "Traceback" not in result.stderr
+
+
+def _with_web(tmp_path: Path, web: dict[str, object]) -> Config:
+    path = tmp_path / "web.toml"
+    path.write_text(tomli_w.dumps({"web": web}), "utf-8")
+    return load_config(path, environ={})
+
+
+def test_web_section_is_checked(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"web\.public_url is missing"):
+        _with_web(tmp_path, {"port": 8080})
+    with pytest.raises(ConfigError, match=r"web\.embed_origins.*expected an origin"):
+        _with_web(tmp_path, {"public_url": "https://linkedup.example.org",
+                             "embed_origins": ["https://www.example.org/page"]})
+    web = _with_web(tmp_path, {"public_url": "https://linkedup.example.org/",
+                               "embed_origins": ["https://www.example-cvs.org.uk"]}).web
+    assert web is not None
+    assert web.base_url == "https://linkedup.example.org"
+    assert web.frame_origins == ["https://www.example-cvs.org.uk"]
+    assert load_config(environ={}).web is None  # without [web] nothing listens

@@ -228,6 +228,7 @@ async def test_two_dispatches_to_one_chat_still_respect_its_interval(database: D
     assert gaps(transport.times_to(7))[0] >= 0.2 - EPS
 
 
+@pytest.mark.realtime
 async def test_global_rate_spaces_sends_evenly_and_precisely(database: Database) -> None:
     transport = RecordingTransport()
     engine = fast_engine(database, transport, global_rate=40.0)

@@ -53,9 +53,15 @@ from tests.fakes.telegram_html import HtmlParseError, parse_html, plain_text
 TOKEN = "123456:TEST-token_abc"
 
 
+def frozen_time() -> float:
+    """The fake's flood-control clock, stopped: a bucket emptied by a test never refills while
+    it runs, however slowly a busy machine runs it."""
+    return 1000.0
+
+
 @pytest.fixture
 async def tg() -> AsyncIterator[FakeTelegram]:
-    async with FakeTelegram(rate_limits=RateLimits.off()) as fake:
+    async with FakeTelegram(rate_limits=RateLimits.off(), clock=frozen_time) as fake:
         yield fake
     assert fake.internal_errors == []
 

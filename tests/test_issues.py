@@ -18,7 +18,7 @@ from db import meetings as meetings_repo
 from settings.config import Config
 from tests.fakes.telegram_api import FakeTelegram
 from tests.flows import join
-from tests.harness import ADMIN_ID, FakeClock, eventually, make_config, running_bot
+from tests.harness import ADMIN_ID, FakeClock, eventually, make_config, running_bot, ticks
 from tests.issues_flows import (
     EARLY_HELP,
     Answers,
@@ -39,7 +39,7 @@ from tests.issues_flows import (
 @pytest.fixture
 def issues_config(tmp_path: Path, tg: FakeTelegram) -> Config:
     tg.disable_rate_limits()  # Telegram's flood limits are the delivery tests' business
-    return make_config(tmp_path, tg.base_url, scheduler={"tick_seconds": 0.05},
+    return make_config(tmp_path, tg,
                        issues={"overdue_weeks": 6, "follow_up_weeks": 8,
                                "retention_months": 24})
 
@@ -355,7 +355,7 @@ async def test_a_pack_for_a_cancelled_board_meeting_goes_to_the_next_one(
         assert cancelled is not None
         await meetings_repo.cancel(db, cancelled.id, clock())
     clock.advance(days=31)  # 3 December: the cancelled meeting's date has passed
-    await asyncio.sleep(2.5)  # ticks, and the engine's one-second spacing per chat
+    await ticks(10)
     assert not any("went to the Early Help Board" in m.content for m in member.messages)
     await officer.send("/report")
     await officer.wait_for_text("Which board")

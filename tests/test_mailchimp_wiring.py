@@ -25,7 +25,7 @@ LEE = "lee@example.org"
 
 
 def with_mailchimp(tmp_path: Path, tg: FakeTelegram, mailchimp_api: FakeMailchimp) -> Config:
-    return make_config(tmp_path, tg.base_url, scheduler={"tick_seconds": 0.05}, mailchimp={
+    return make_config(tmp_path, tg, mailchimp={
         "api_key": API_KEY, "server": "us21", "list_id": LIST_ID,
         "base_url": mailchimp_api.base_url,
         "reply_to": "office@linkedup.example"})
@@ -65,7 +65,7 @@ async def test_joining_choosing_themes_and_forgetting_reach_the_audience(
 async def test_without_a_mailchimp_section_the_bot_is_telegram_only(
     tmp_path: Path, tg: FakeTelegram
 ) -> None:
-    services = await open_services(make_config(tmp_path, tg.base_url))
+    services = await open_services(make_config(tmp_path, tg))
     try:
         assert services.mailchimp is None and services.email_figures is None
         assert not any(isinstance(listener, AudienceSync)

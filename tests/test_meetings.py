@@ -31,7 +31,7 @@ from tests.meetings_flows import FORUM, answer, open_card, rows, seed, utc
 @pytest.fixture
 def config(tmp_path: Path, tg: FakeTelegram) -> Config:
     tg.disable_rate_limits()  # Telegram's limits are tested elsewhere; these are conversations
-    return make_config(tmp_path, tg.base_url, scheduler={"tick_seconds": 0.05})
+    return make_config(tmp_path, tg)
 
 
 async def test_the_officer_creates_a_meeting_and_bad_answers_are_asked_again(

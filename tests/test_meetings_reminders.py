@@ -14,8 +14,8 @@ from settings.config import Config
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.telegram_users import SimUser
 from tests.flows import join
-from tests.harness import ADMIN_ID, FakeClock, make_config, running_bot
-from tests.meetings_flows import FORUM, answer, open_card, reminders, rows, seed, ticks, utc
+from tests.harness import ADMIN_ID, FakeClock, make_config, running_bot, ticks
+from tests.meetings_flows import FORUM, answer, open_card, reminders, rows, seed, utc
 
 PLACE = "📍 St James Centre, 1 Church Road, Birkenhead (map)"
 
@@ -23,7 +23,7 @@ PLACE = "📍 St James Centre, 1 Church Road, Birkenhead (map)"
 @pytest.fixture
 def config(tmp_path: Path, tg: FakeTelegram) -> Config:
     tg.disable_rate_limits()  # Telegram's limits are tested elsewhere
-    return make_config(tmp_path, tg.base_url, scheduler={"tick_seconds": 0.05})
+    return make_config(tmp_path, tg)
 
 
 async def follow_early_help(user: SimUser) -> None:

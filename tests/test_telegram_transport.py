@@ -83,6 +83,7 @@ def text(html: str) -> list[OutgoingMessage]:
     return [OutgoingMessage(html=html)]
 
 
+@pytest.mark.realtime
 async def test_sustained_rate_reaches_the_limit_without_flood_errors(
     tg: FakeTelegram, transport: TelegramTransport, database: Database
 ) -> None:

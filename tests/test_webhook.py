@@ -2,23 +2,16 @@
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 
 from tests.fakes.telegram_api import FakeTelegram
 from tests.flows import join
-from tests.harness import FakeClock, make_config, running_bot
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+from tests.harness import FakeClock, free_port, make_config, running_bot
 
 
 async def test_updates_arrive_by_webhook(tmp_path: Path, tg: FakeTelegram) -> None:
     port = free_port()
-    config = make_config(tmp_path, tg.base_url, telegram={
+    config = make_config(tmp_path, tg, telegram={
         "webhook_url": f"http://127.0.0.1:{port}/telegram/hook",
         "webhook_secret": "s3cret-Token_value",
         "webhook_listen": "127.0.0.1",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from html import escape
 
-from members.reports import MembershipCounts
+from db.records import MembershipCounts
 
 NOT_ADMIN = (
     "Sorry, /{command} is for the network officer. Send /help to see what you can do."

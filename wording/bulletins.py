@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from html import escape
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 if TYPE_CHECKING:
-    from feeds.ingest import FeedReport
+    from db.records import FeedReport
 
 YOUR_THEMES = "Your themes"
 ALSO_THIS_MONTH = "Also this month"
@@ -89,6 +90,7 @@ ASK_INTRO = (
     "Send the introduction as a message (up to {limit} characters), or /cancel. "
     "Send a single dash (-) to remove it."
 )
+INTRO_SAVED = "Intro saved: the draft above shows it."
 INTRO_TOO_LONG = "That is {length} characters; the intro can be up to {limit}. Please shorten it."
 ASK_SCHEDULE = (
     "When should it go? Send a date and time in {tz} time, e.g. <code>1 December 09:00</code> "
@@ -100,11 +102,14 @@ SCHEDULED = (
     "cancel this draft."
 )
 ROUNDED_TO_SLOT = "\n(Mailchimp sends only on the quarter hour, so the time was rounded up.)"
-CONFIRM_SEND = "Send <b>{title}</b> to {count} members now?"
+CONFIRM_SEND = "Send <b>{title}</b> now?\n• Telegram: {count} members"
+CONFIRM_EMAIL = "\n• Email: {count} addresses on the Mailchimp list"
+CONFIRM_EMAIL_UNKNOWN = "\n• Email: the Mailchimp list, whose size could not be read just now"
 SENDING = "Sending. This message shows the progress."
-TEST_SENT = "A test copy is on its way to you."
+TEST_OUTCOME = "<b>Test sent</b>\n• Telegram: the {count} message(s) above, as a member gets them"
 TEST_EMAIL_SENT = "A test email of the same edition is on its way to {address}."
 EMAIL_REFUSED = "⚠️ The test email could not be sent: {reason}"
+TEST_NO_EMAIL = "Email is not set up, so there is no email edition."
 NOT_SENT = (
     "⚠️ Not sent, on either channel: {reason}\nNothing went out; fix this and press Send now "
     "again."
@@ -134,12 +139,24 @@ ARCHIVE_EMPTY = "There are no older bulletins yet."
 
 FETCHING = "Reading the website's feed…"
 FETCH_NO_FEEDS = "No feeds are configured: add <code>[feed] urls</code> to the config file."
-FETCH_REPORT_LINE = "{url}: {outcome}"
+FETCH_HEADER = "<b>Feeds read</b>"
+FETCH_REPORT_LINE = "{feed}: {outcome}"
 FETCH_OK = "{new} new, {updated} updated, {unchanged} unchanged"
-FETCH_NOT_MODIFIED = "no change since the last fetch"
+FETCH_NOT_MODIFIED = "nothing new since it was last read"
 FETCH_FAILED = "⚠️ {error} (nothing stored was lost)"
 FETCH_WARNINGS = " ⚠️ {count} problem(s): {first}"
-FETCH_UNCATEGORISED = "\n{count} article(s) have no theme: add keywords in the config to file them."
+FETCH_DRAFT = "\n<b>{title}</b> (the draft) now holds {count} article(s)."
+FETCH_UNCATEGORISED = (
+    " {count} of them have no theme and would go under “Other news”: tap below to file them."
+)
+BUTTON_FILE = "File the {count} without a theme"
+FILE_ASK = (
+    "<b>{title}</b>\n{summary}\n\nWhich theme should this article go under? "
+    "({position} of {count} without a theme)"
+)
+FILE_DONE = "Every article in the draft has a theme now."
+FILE_FILED = "Filed “{title}” under {theme}."
+BUTTON_LEAVE_UNFILED = "Leave it under Other news"
 FEED_PROBLEM_ALERT = "<b>Feed problem</b>\n{lines}"
 
 
@@ -175,6 +192,27 @@ def older_articles(articles: list[tuple[str, str]], since: str) -> str:
     return "\n".join(lines)
 
 
+def test_email_outcome(address: str | None, refusal: str | None) -> str:
+    if refusal is not None:
+        return EMAIL_REFUSED.format(reason=escape(refusal))
+    if address is None:
+        return TEST_NO_EMAIL
+    return TEST_EMAIL_SENT.format(address=escape(address))
+
+
+def test_outcome(messages: int, email: str) -> str:
+    return f"{TEST_OUTCOME.format(count=messages)}\n• Email: {email}"
+
+
+def confirm_send(title: str, members: int, emails: int | None, email_on: bool) -> str:
+    """Both channels and how many each reaches, so "6 members" never hides the emails."""
+    text = CONFIRM_SEND.format(title=escape(title), count=members)
+    if not email_on:
+        return text
+    return text + (CONFIRM_EMAIL.format(count=emails) if emails is not None
+                   else CONFIRM_EMAIL_UNKNOWN)
+
+
 def preview_email_commands(commands: list[str], bot: str) -> str:
     return PREVIEW_EMAIL_COMMANDS.format(commands=escape(" and ".join(commands)),
                                          bot=escape(bot))
@@ -186,8 +224,15 @@ def intro_preview(intro_html: str, plain: str) -> str:
     return escape(plain if len(plain) <= 80 else plain[:79] + "…")
 
 
+def feed_name(feed: FeedReport) -> str:
+    """The feed as people call it: its own title, else its address without the scheme."""
+    if feed.title:
+        return feed.title
+    parts = urlsplit(feed.url)
+    return f"{parts.netloc.removeprefix('www.')}{parts.path}" or feed.url
+
+
 def _feed_line(feed: FeedReport) -> str:
-    url = escape(feed.url)
     if feed.error:
         outcome = FETCH_FAILED.format(error=escape(feed.error))
     elif feed.status == "not-modified":
@@ -196,12 +241,27 @@ def _feed_line(feed: FeedReport) -> str:
         outcome = FETCH_OK.format(new=feed.new, updated=feed.updated, unchanged=feed.unchanged)
     if feed.warnings:
         outcome += FETCH_WARNINGS.format(count=len(feed.warnings), first=escape(feed.warnings[0]))
-    return FETCH_REPORT_LINE.format(url=url, outcome=outcome)
+    return FETCH_REPORT_LINE.format(feed=escape(feed_name(feed)), outcome=outcome)
 
 
-def fetch_report(feeds: list[FeedReport], uncategorised: int) -> str:
-    lines = "\n".join(_feed_line(feed) for feed in feeds)
-    return lines + (FETCH_UNCATEGORISED.format(count=uncategorised) if uncategorised else "")
+def fetch_report(feeds: list[FeedReport], draft_title: str, in_draft: int,
+                 uncategorised: int) -> str:
+    """What each feed gave, then what the draft holds: a feed with nothing new is no news when
+    33 articles wait to be sent."""
+    lines = [FETCH_HEADER, *feed_lines(feeds),
+             FETCH_DRAFT.format(title=escape(draft_title), count=in_draft)]
+    if uncategorised:
+        lines[-1] += FETCH_UNCATEGORISED.format(count=uncategorised)
+    return "\n".join(lines)
+
+
+def file_ask(title: str, summary: str, position: int, count: int) -> str:
+    return FILE_ASK.format(title=escape(title), summary=escape(summary), position=position,
+                           count=count)
+
+
+def feed_lines(feeds: list[FeedReport]) -> list[str]:
+    return [_feed_line(feed) for feed in feeds]
 
 
 def feed_problem_lines(feeds: list[FeedReport]) -> list[str]:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from html import escape
 
 from db.deliveries import DispatchProgress
-from delivery.messages import OutgoingMessage
 
 
-def progress(p: DispatchProgress) -> OutgoingMessage:
+def progress(p: DispatchProgress) -> str:
+    """The message's HTML; the engine sends it and edits it as the numbers change."""
     title = escape(p.title or p.kind)
     counts = f"{p.sent:,} of {p.total:,} sent"
     extras = [f"{n:,} {label}" for n, label in (
@@ -16,7 +16,7 @@ def progress(p: DispatchProgress) -> OutgoingMessage:
     ) if n]
     line = ", ".join([counts, *extras])
     if p.cancelled:
-        return OutgoingMessage(f"<b>{title}</b>\nCancelled: {line}.")
+        return f"<b>{title}</b>\nCancelled: {line}."
     if p.done:
-        return OutgoingMessage(f"<b>{title}</b>\n✅ Finished: {line}.")
-    return OutgoingMessage(f"<b>{title}</b>\nSending… {line}.")
+        return f"<b>{title}</b>\n✅ Finished: {line}."
+    return f"<b>{title}</b>\nSending… {line}."

@@ -14,8 +14,7 @@ from html import escape
 from zoneinfo import ZoneInfo
 
 from db.issues import Event, Figures, Issue
-from issues.safeguarding import Finding
-from issues.summary import IssueSummary
+from db.records import Finding, IssueSummary
 
 SNIPPET = 90
 
@@ -394,6 +393,56 @@ def issue_card(s: IssueSummary, theme_title: str, events: Sequence[Event], tz: Z
             f"{answer} {count}" for answer, count in sorted(s.answers.items())))
     lines.append("\n<b>History</b>\n" + "\n".join(_history_line(e, tz) for e in events[-8:]))
     return "\n".join(lines)
+
+
+# --- the public web page ------------------------------------------------------------------------
+
+BUTTON_PUBLISH = "Publish on the web page"
+BUTTON_REPUBLISH = "Change the web page summary"
+BUTTON_UNPUBLISH = "Take off the web page"
+BUTTON_MEMBER_WORDS = "Publish their words as written"
+
+
+def ask_public_summary(issue: Issue) -> str:
+    return (
+        f"Send the <b>public summary</b> of <b>{escape(issue.ref)}</b> for the web page "
+        "“You said, we did”: one or two sentences in plain words, describing the problem, "
+        "never a person. The page shows it with the board, the date it was heard, the response "
+        "and its status, how many organisations raised it (naming only those who agreed) and "
+        "their answers to “did it help?”. It appears once the board has heard the issue.\n\n"
+        f"Or publish what the organisation wrote:\n“{escape(issue.what_happening)}”\n\n"
+        "/cancel leaves it unpublished."
+    )
+
+
+def web_status(summary: str | None) -> str:
+    """The card's line saying whether, and with what words, the issue is on the web page."""
+    if summary is None:
+        return "<b>Web page:</b> not published"
+    return f"<b>Web page:</b> approved: “{escape(summary)}”"
+
+
+def public_details(findings: Sequence[Finding]) -> str:
+    lines = "\n".join(f"• {KIND_WORDS[f.kind.value]}: “{escape(f.text)}”" for f in findings)
+    return (
+        "⚠️ The summary would be public, and this looks like personal details:\n"
+        f"{lines}\n\nNothing was published. Please send it again without them."
+    )
+
+
+def published(issue: Issue) -> str:
+    when = ("It is on the web page now." if issue.reported_at is not None
+            else "It appears on the web page once the board has heard it.")
+    return f"The public summary of <b>{escape(issue.ref)}</b> is approved. {when}"
+
+
+def unpublished(ref: str) -> str:
+    return f"<b>{escape(ref)}</b> is no longer on the web page."
+
+
+NOT_PUBLISHABLE = (
+    "{ref} is {status}, so it is not going to a board and cannot be on the web page."
+)
 
 
 def done(issue: Issue, told: int | None = None) -> str:

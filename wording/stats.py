@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from html import escape
 
-from bulletins.stats import SECTOR_OPEN_RATE, BulletinStats
+from db.records import SECTOR_OPEN_RATE, BulletinStats
 
 NO_STATS = "No bulletin has been sent yet, so there is nothing to show."
 CHART_CAPTION = "Reads and clicks for the last {count} bulletin(s)."

@@ -66,6 +66,7 @@ from tests.fakes.telegram_schema import (
     load_spec,
 )
 from tests.fakes.telegram_users import (
+    REPLY_TIMEOUT,
     AnsweredCallback,
     BotMessage,
     SimGroup,
@@ -640,7 +641,7 @@ class FakeTelegram:
     async def wait_for(
         self,
         condition: Callable[[], T | None],
-        timeout: float = 5.0,  # noqa: ASYNC109 - a deadline for re-checks, not for one await
+        timeout: float = REPLY_TIMEOUT,  # noqa: ASYNC109 - a deadline for re-checks, not for one await
     ) -> T:
         """Wait until ``condition()`` returns something other than None/False.
 
@@ -662,7 +663,7 @@ class FakeTelegram:
     async def wait_for_callback_answer(
         self,
         callback_query_id: str,
-        timeout: float = 5.0,  # noqa: ASYNC109 - harness API mirrors SimUser.wait_for_*
+        timeout: float = REPLY_TIMEOUT,  # noqa: ASYNC109 - harness API mirrors SimUser.wait_for_*
     ) -> AnsweredCallback:
         def find() -> AnsweredCallback | None:
             for answer in self.answered_callbacks:
@@ -680,7 +681,7 @@ class FakeTelegram:
     async def wait_for_request(
         self,
         method: str,
-        timeout: float = 5.0,  # noqa: ASYNC109 - harness API mirrors SimUser.wait_for_*
+        timeout: float = REPLY_TIMEOUT,  # noqa: ASYNC109 - harness API mirrors SimUser.wait_for_*
     ) -> dict[str, Any]:
         """Wait for the next successful call of ``method`` after now; returns its params."""
         seen = len(self.calls(method))

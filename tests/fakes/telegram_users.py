@@ -11,12 +11,10 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, NamedTuple
-
-if TYPE_CHECKING:
-    from tests.fakes.telegram_api import FakeTelegram
+from typing import Any, NamedTuple, Protocol, TypeVar
 
 __all__ = [
+    "REPLY_TIMEOUT",
     "AnsweredCallback",
     "BotMessage",
     "Button",
@@ -25,6 +23,32 @@ __all__ = [
     "SimUser",
     "UploadedFile",
 ]
+
+T = TypeVar("T")
+
+
+class ChatServer(Protocol):
+    """What a simulated person needs from the fake Bot API (FakeTelegram is one): typing into a
+    chat, tapping a button, blocking the bot, and watching what the bot sent."""
+
+    def block(self, user_id: int) -> None: ...
+    def unblock(self, user_id: int) -> None: ...
+    def is_blocked(self, user_id: int) -> bool: ...
+    def chat_events(self, chat_id: int) -> list[BotMessage]: ...
+    def get_message(self, chat_id: int, message_id: int) -> BotMessage | None: ...
+    def messages(self, chat_id: int, *, include_deleted: bool = False) -> list[BotMessage]: ...
+    def queue_callback_query(self, user: SimUser, message: BotMessage, data: str) -> str: ...
+    def queue_user_message(
+        self, user: SimUser, chat_id: int, text: str, *, reply_to: int | None = None
+    ) -> BotMessage: ...
+    async def wait_for(
+        self, condition: Callable[[], T | None], timeout: float = ...  # noqa: ASYNC109
+    ) -> T: ...
+
+
+# How long a person waits for the bot's answer before the test fails: generous, since the suite
+# runs in parallel on a shared machine, and a passing wait returns as soon as the answer comes.
+REPLY_TIMEOUT = 10.0
 
 
 @dataclass
@@ -165,7 +189,7 @@ class AnsweredCallback:
 class ChatView:
     """Read side of one chat: bot messages, uploaded files and an event cursor."""
 
-    def __init__(self, tg: FakeTelegram, chat_id: int) -> None:
+    def __init__(self, tg: ChatServer, chat_id: int) -> None:
         self.tg = tg
         self.chat_id = chat_id
         self._cursor = 0
@@ -210,7 +234,7 @@ class ChatView:
     async def wait_for_message(
         self,
         predicate: Callable[[BotMessage], bool] | None = None,
-        timeout: float = 5.0,  # noqa: ASYNC109 - a deadline for re-checks, not for one await
+        timeout: float = REPLY_TIMEOUT,  # noqa: ASYNC109 - a deadline for re-checks, not for one await
     ) -> BotMessage:
         """Next bot message sent or edited here since the previous wait (a snapshot).
 
@@ -237,7 +261,7 @@ class ChatView:
     async def wait_for_text(
         self,
         substring: str,
-        timeout: float = 5.0,  # noqa: ASYNC109 - see wait_for_message
+        timeout: float = REPLY_TIMEOUT,  # noqa: ASYNC109 - see wait_for_message
     ) -> BotMessage:
         """Next bot message whose visible text (or caption) contains ``substring``."""
         try:
@@ -248,7 +272,7 @@ class ChatView:
     async def wait_for_document(
         self,
         filename_suffix: str | None = None,
-        timeout: float = 5.0,  # noqa: ASYNC109 - see wait_for_message
+        timeout: float = REPLY_TIMEOUT,  # noqa: ASYNC109 - see wait_for_message
     ) -> UploadedFile:
         """Next file (document or photo) the bot sends here, optionally by filename suffix."""
 
@@ -283,7 +307,7 @@ class ChatView:
 class SimGroup(ChatView):
     """A group/supergroup the simulated users can post in."""
 
-    def __init__(self, tg: FakeTelegram, chat_id: int, title: str, chat_type: str) -> None:
+    def __init__(self, tg: ChatServer, chat_id: int, title: str, chat_type: str) -> None:
         super().__init__(tg, chat_id)
         self.title = title
         self.type = chat_type
@@ -294,7 +318,7 @@ class SimUser(ChatView):
 
     def __init__(
         self,
-        tg: FakeTelegram,
+        tg: ChatServer,
         user_id: int,
         first_name: str,
         username: str | None = None,

@@ -1,0 +1,42 @@
+"""What the public pages take from other features, handed over by ``bot/`` when it assembles.
+
+The pages count the organisations behind an issue exactly as the board report does, and build
+the calendar feed with the same events as "Add to calendar"; rather than importing those
+features, this package names the two functions it needs and ``bot.runtime`` passes them in.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+from db.database import Database
+from db.issues import Issue
+from db.meetings import Meeting
+
+
+class Behind(Protocol):
+    """The organisations behind an issue and its merged ones, each counted once."""
+
+    @property
+    def organisations(self) -> int: ...
+
+    @property
+    def named(self) -> tuple[str, ...]:
+        """Those that agreed to be named (none once forgotten or anonymised)."""
+        ...
+
+    @property
+    def answers(self) -> Counter[str]:
+        """Answers to "did it help?": yes / partly / no."""
+        ...
+
+
+@dataclass(frozen=True)
+class Sources:
+    behind: Callable[[Database, Issue], Awaitable[Behind]]
+    calendar_feed: Callable[[Sequence[Meeting], ZoneInfo, datetime, str], bytes]
