@@ -20,7 +20,9 @@ from bot.app import build_application
 from bot.schedule import start_ticking
 from bot.services import Services
 from bot.telegram_transport import TelegramTransport
+from bulletins.read_links import ReadLinks
 from bulletins.service import BulletinReadsOfMember, BulletinService
+from census.service import CensusService
 from db import themes as themes_repo
 from db.database import Database
 from db.deliveries import DispatchProgress
@@ -76,6 +78,8 @@ async def _assemble(config: Config, db: Database, clock: Clock) -> Services:
                               progress_every=timings.progress_every_seconds,
                               idle_wait=timings.idle_wait_seconds)
     bulletins = BulletinService(db, delivery, clock, config.tz)
+    if config.web is not None:  # headlines link to a counting redirect on the public site
+        bulletins.read_links = ReadLinks.derived(config.web.base_url, config.token)
     members = MemberDirectory(db, clock, data_sources=[BulletinReadsOfMember(db)])
     feeds = FeedService(db, config, delivery, clock)
     mailchimp = _email_channel(config, db, members, clock)
@@ -86,12 +90,17 @@ async def _assemble(config: Config, db: Database, clock: Clock) -> Services:
     meetings = MeetingService(db, delivery, clock, config.tz, config.meetings,
                               config.telegram.admins, config.issues.boards)
     meetings.attach(members)
+    census = CensusService(db, delivery, clock, config.tz, config.census)
+    members.listeners.append(census)
+    members.data_sources.append(census)
+    issues.report_sections.append(census.report_blocks)
     return Services(
         config=config, db=db, clock=clock, members=members,
         delivery=delivery, bulletins=bulletins, feeds=feeds, sender=sender, issues=issues,
-        meetings=meetings,
+        meetings=meetings, census=census,
         public=PublicRecord(db, Sources(summarise, calendar_feed), config, clock),
         due_work=[feeds.fetch_due, bulletins.send_due, *issues.due_work, *meetings.due_work,
+                  *census.due_work,
                   *([mailchimp.audience.retry_due] if mailchimp else [])],
         mailchimp=mailchimp, email_figures=mailchimp.figures if mailchimp else None,
     )
@@ -158,7 +167,8 @@ async def serving_web(services: Services) -> AsyncIterator[None]:
         yield
         return
     site = PublicSite(services.public, Pages(services.config.tz),
-                      Links(static=False, public_url=web.base_url))
+                      Links(static=False, public_url=web.base_url),
+                      services.bulletins.record_read_by_link)
     async with serving(build_app(site, web.frame_origins), web):
         yield
 

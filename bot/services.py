@@ -8,6 +8,7 @@ from telegram import Bot
 
 from bulletins.service import BulletinService
 from bulletins.stats import EmailFiguresSource
+from census.service import CensusService
 from db.database import Database
 from db.timeutil import Clock, DueWork
 from delivery.engine import DeliveryEngine
@@ -35,6 +36,8 @@ class Services:
     """Members' issues for the boards: raising, the officer's queue, reports, timers."""
     meetings: MeetingService
     """Network and board meetings: answers, waiting lists, reminders, notes."""
+    census: CensusService
+    """The monthly waiting-list census: asks, answers, the officer's view, report section."""
     public: PublicRecord
     """What the public web pages show, read live (served with ``[web]``, or exported)."""
     due_work: list[DueWork] = field(default_factory=list)

@@ -6,9 +6,11 @@ referral, a board's response) asks for them in a small persistent conversation.
 
 from __future__ import annotations
 
+import logging
 from html import escape
 
 from telegram import InputFile, Update
+from telegram.error import BadRequest
 from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
@@ -23,7 +25,13 @@ from handlers.access import admin_only
 from handlers.context import BotApplication, BotContext
 from handlers.keyboards import inline
 from handlers.leaving import TYPED_TEXT, leave_on_other_command
-from handlers.replies import close_buttons, problem_text, reply, reply_in_parts
+from handlers.replies import (
+    close_buttons,
+    problem_text,
+    reply,
+    reply_in_parts,
+    split_for_telegram,
+)
 from issues.publication import PUBLISHABLE
 from issues.queue import (
     ACCEPT_FROM,
@@ -38,8 +46,10 @@ from issues.raising import REASON, check_length
 from issues.summary import summarise
 from wording import issues as texts
 
+log = logging.getLogger(__name__)
 WAIT_TEXT = 0
 PENDING = "issue_step"
+CARD = "issue_card"  # the issue whose card was last shown, so a step refreshes that card
 MAX_ISSUE_BUTTONS = 90
 Rows = list[list[tuple[str, str]]]
 
@@ -88,26 +98,55 @@ def _card_buttons(issue: Issue, boards: list[str], published: bool) -> Rows:
                       f"iq:pub:{issue.id}")])
     if published:
         rows.append([(texts.BUTTON_UNPUBLISH, f"iq:unpub:{issue.id}")])
-    rows.append([(texts.BUTTON_BACK, "iq:list")])
+    rows.append(_ways_on(issue))
     return [row for row in rows if row]
 
 
-@admin_only("queue")
-async def open_card(update: Update, context: BotContext) -> None:
-    issue = await _issue_from(update, context)
-    await close_buttons(update)
-    if issue is None:
-        return
+def _ways_on(issue: Issue) -> list[tuple[str, str]]:
+    return [(texts.BUTTON_NEXT_ISSUE, f"iq:next:{issue.id}"), (texts.BUTTON_BACK, "iq:list")]
+
+
+async def _card(context: BotContext, issue: Issue) -> str:
     services = context.services
     summary = await summarise(services.db, issue)
     titles = await themes_repo.titles(services.db)
     history = await services.issues.queue.history(issue)
+    duplicates = await services.issues.queue.possible_duplicates(issue)
     card = texts.issue_card(summary, titles.get(issue.theme_slug, issue.theme_slug), history,
-                            services.config.tz)
+                            services.config.tz, [d.ref for d in duplicates])
     publication = await services.issues.publishing.current(issue)
-    card += "\n\n" + texts.web_status(publication.summary if publication else None)
-    buttons = _card_buttons(issue, services.issues.boards, publication is not None)
-    await reply_in_parts(update, card, inline(buttons))
+    return card + "\n\n" + texts.web_status(publication.summary if publication else None)
+
+
+async def _send_card(update: Update, context: BotContext, issue: Issue) -> None:
+    assert context.user_data is not None
+    card = await _card(context, issue)
+    publication = await context.services.issues.publishing.current(issue)
+    buttons = _card_buttons(issue, context.services.issues.boards, publication is not None)
+    sent = await reply_in_parts(update, card, inline(buttons))
+    context.user_data[CARD] = {"issue": issue.id, "message": sent.message_id,
+                               "whole": len(split_for_telegram(card)) == 1}
+
+
+@admin_only("queue")
+async def open_card(update: Update, context: BotContext) -> None:
+    """The queue's list keeps its buttons: the officer may open several in turn."""
+    issue = await _issue_from(update, context)
+    assert update.callback_query is not None
+    await update.callback_query.answer()
+    if issue is not None:
+        await _send_card(update, context, issue)
+
+
+@admin_only("queue")
+async def next_card(update: Update, context: BotContext) -> None:
+    issue = await _issue_from(update, context)
+    await close_buttons(update)
+    following = await context.services.issues.queue.next_after(issue) if issue else None
+    if following is None:
+        await reply(update, texts.QUEUE_END, inline([[(texts.BUTTON_BACK, "iq:list")]]))
+        return
+    await _send_card(update, context, following)
 
 
 @admin_only("queue")
@@ -124,8 +163,25 @@ async def _done(update: Update, context: BotContext, before: Issue,
         await reply(update, texts.NOT_NOW.format(ref=current.ref,
                                                  status=texts.status_words(current)))
         return
-    told = await context.services.issues.queue.audience(changed)
-    await reply(update, texts.done(changed, told))
+    queue = context.services.issues.queue
+    told = await queue.audience(changed)
+    into = await queue.find(changed.merged_into) if changed.merged_into else None
+    await _refresh_card(update, context, changed)
+    await reply(update, texts.done(changed, told, into.ref if into else None),
+                inline([_ways_on(changed)]))
+
+
+async def _refresh_card(update: Update, context: BotContext, issue: Issue) -> None:
+    """The card the step was taken on shows the issue as it is now, not "waiting"."""
+    shown = (context.user_data or {}).get(CARD) or {}
+    if shown.get("issue") != issue.id or not shown.get("whole") or update.effective_chat is None:
+        return  # a card in parts keeps its old first part; the reply below says the news
+    card = await _card(context, issue)
+    try:
+        await context.bot.edit_message_text(card, update.effective_chat.id, shown["message"],
+                                            reply_markup=None)
+    except BadRequest:  # deleted, or too long now
+        log.debug("card of %s not refreshed", issue.ref)
 
 
 @admin_only("queue")
@@ -364,7 +420,8 @@ async def report_board(update: Update, context: BotContext) -> None:
                                    services.config.tz)
     chat = update.effective_chat
     await chat.send_document(InputFile(files.docx, filename=f"{name}.docx"), caption=caption)
-    await chat.send_document(InputFile(files.html.encode("utf-8"), filename=f"{name}.html"))
+    await chat.send_document(InputFile(files.html.encode("utf-8"), filename=f"{name}.html"),
+                             caption=texts.REPORT_HTML_CAPTION)
 
 
 def report_filename(board: str, day: str) -> str:
@@ -378,6 +435,7 @@ def register(application: BotApplication) -> None:
     application.add_handler(CommandHandler("report", report_command))
     application.add_handler(CallbackQueryHandler(open_card, pattern=r"^iq:open:\d+$"))
     application.add_handler(CallbackQueryHandler(back_to_list, pattern=r"^iq:list$"))
+    application.add_handler(CallbackQueryHandler(next_card, pattern=r"^iq:next:\d+$"))
     application.add_handler(CallbackQueryHandler(accept, pattern=r"^iq:acc:\d+:\d+$"))
     application.add_handler(CallbackQueryHandler(merge_pick, pattern=r"^iq:mrg:\d+$"))
     application.add_handler(CallbackQueryHandler(merge_into, pattern=r"^iq:into:\d+:\d+$"))

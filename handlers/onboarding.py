@@ -19,6 +19,7 @@ from telegram.ext import (
 )
 
 from db.members import MemberDetails
+from handlers.census import with_census_invite
 from handlers.context import BotContext
 from handlers.keyboards import inline
 from handlers.leaving import TYPED_TEXT, leave_on_other_command
@@ -136,7 +137,10 @@ async def _finish(update: Update, context: BotContext, *, email_consent: bool) -
     )
     answers.clear()
     member = registration.member
-    await reply(update, texts.registered(member) if registration.created else texts.UPDATED)
+    if registration.created:
+        await reply(update, *with_census_invite(context, texts.registered(member)))
+    else:
+        await reply(update, texts.UPDATED)
     await send_theme_picker(update, context, member)
     return ConversationHandler.END
 

@@ -45,12 +45,13 @@ def split_for_telegram(text: str, limit: int = SAFE_LENGTH) -> list[str]:
 
 
 async def reply_in_parts(update: Update, html: str, markup: InlineKeyboardMarkup | None = None,
-                         ) -> None:
-    """A list that may outgrow one Telegram message; the buttons go under the last part."""
+                         ) -> Message:
+    """A list that may outgrow one Telegram message; the buttons go under the last part (the
+    message returned)."""
     chunks = split_for_telegram(html)
     for chunk in chunks[:-1]:
         await reply(update, chunk)
-    await reply(update, chunks[-1], markup)
+    return await reply(update, chunks[-1], markup)
 
 
 def problem_text(problem: Problem) -> str:

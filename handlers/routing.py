@@ -7,6 +7,7 @@ from handlers import (
     broadcast,
     bulletin_admin,
     bulletin_member,
+    census,
     fallback,
     feeds,
     help,
@@ -30,6 +31,7 @@ def register_handlers(application: BotApplication, admins: list[int]) -> None:
     last, so it only answers what nothing else understood."""
     application.add_handler(onboarding_conversation())
     application.add_handler(raise_conversation())
+    application.add_handler(census.figures_conversation())
     issue_queue.register(application)
     raise_issue.register(application)
     bulletin_admin.register(application, admins)
@@ -37,6 +39,6 @@ def register_handlers(application: BotApplication, admins: list[int]) -> None:
     meeting_admin.register(application)
     meeting_notes.register(application)
     for module in (themes, privacy, help, admin, membership, bulletin_member, feeds,
-                   stats, meetings):
+                   stats, meetings, census):
         module.register(application)
     fallback.register(application)

@@ -40,6 +40,7 @@ from db.timeutil import Clock
 from delivery.messages import Button, OutgoingMessage
 from issues.board_dates import BoardCalendar, BoardMeeting
 from issues.notify import Notifier
+from issues.similar import similar_issues
 from issues.summary import IssueSummary, summarise, summarise_all
 from wording import issues as texts
 
@@ -89,6 +90,19 @@ class IssueQueue:
         """Open issues of the same theme it could be merged into."""
         return [other for other in await repo.joinable_in_theme(self.db, issue.theme_slug)
                 if other.id != issue.id]
+
+    async def possible_duplicates(self, issue: Issue) -> list[Issue]:
+        """Open issues of the same theme that read like this one, for the officer to merge."""
+        return [match.issue for match in
+                similar_issues(issue.what_happening, await self.merge_candidates(issue))]
+
+    async def next_after(self, issue: Issue) -> Issue | None:
+        """The issue after this one in the queue's order, so triage goes on without the list."""
+        order = [s.issue for group in await self.overview() for s in group.summaries]
+        ids = [i.id for i in order]
+        later = (order[ids.index(issue.id) + 1:] if issue.id in ids
+                 else [i for i in order if i.id > issue.id])  # it has just left the queue
+        return later[0] if later else None
 
     async def next_meeting(self, board: str) -> BoardMeeting | None:
         return await self.calendar.next_meeting(board, self.clock())

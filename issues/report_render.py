@@ -6,35 +6,14 @@ knows how to draw those three things, so the Word and HTML versions always say t
 
 from __future__ import annotations
 
+import base64
 import io
-from collections.abc import Sequence
-from dataclasses import dataclass
 from html import escape
 from zoneinfo import ZoneInfo
 
 from issues.report import BoardReport, ReportedIssue
 from wording import issues as texts
-
-
-@dataclass(frozen=True)
-class Heading:
-    text: str
-    level: int
-
-
-@dataclass(frozen=True)
-class Paragraph:
-    text: str
-    label: str | None = None
-
-
-@dataclass(frozen=True)
-class Table:
-    header: tuple[str, ...]
-    rows: Sequence[tuple[str, ...]]
-
-
-Block = Heading | Paragraph | Table
+from wording.document import Block, Heading, Paragraph, Picture, Table
 
 
 def _number(value: int | None, unit: str = "") -> str:
@@ -91,6 +70,7 @@ def report_blocks(report: BoardReport, tz: ZoneInfo) -> list[Block]:
 
 def to_docx(blocks: list[Block]) -> bytes:
     from docx import Document  # a slow import (lxml): only a report pays for it
+    from docx.shared import Cm
 
     document = Document()
     for block in blocks:
@@ -111,6 +91,9 @@ def to_docx(blocks: list[Block]) -> bytes:
                 for row in rows:
                     for cell, value in zip(table.add_row().cells, row, strict=True):
                         cell.text = value
+            case Picture(png, caption):
+                document.add_picture(io.BytesIO(png), width=Cm(16))
+                document.add_paragraph().add_run(caption).italic = True
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()
@@ -129,6 +112,10 @@ def _html_block(block: Block) -> str:
             body = "\n".join("<tr>" + "".join(f"<td>{escape(v)}</td>" for v in row) + "</tr>"
                              for row in rows)
             return f"<table>\n<thead><tr>{head}</tr></thead>\n<tbody>\n{body}\n</tbody>\n</table>"
+        case Picture(png, caption):
+            source = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+            return (f'<figure><img src="{source}" alt="{escape(caption)}" style="max-width:100%">'
+                    f"<figcaption>{escape(caption)}</figcaption></figure>")
     raise AssertionError(f"unknown block {block!r}")
 
 

@@ -6,6 +6,7 @@ Built once per run by :mod:`bot.runtime`; it also registers with the member dire
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -25,6 +26,11 @@ from issues.retention import IssueRetention
 from issues.timers import IssueTimers
 from members.directory import MemberDirectory
 from settings.config import IssuesConfig
+from wording.document import Block
+
+ReportSection = Callable[[str, datetime | None, datetime], Awaitable[list[Block]]]
+"""Another feature's section at the end of a board report: given the board, the previous
+meeting (None for a first report) and this meeting's cut-off, its blocks."""
 
 
 @dataclass(frozen=True)
@@ -50,6 +56,7 @@ class IssueService:
         self.timers = IssueTimers(db, self.queue, notifier, tz, settings.overdue_weeks,
                                   settings.follow_up_weeks, calendar)
         self.retention = IssueRetention(db, settings.retention_months)
+        self.report_sections: list[ReportSection] = []
         self.publishing = Publishing(db, clock, self.boards)
 
     def attach(self, members: MemberDirectory) -> None:
@@ -66,6 +73,8 @@ class IssueService:
         if report is None:
             return None
         blocks = report_blocks(report, self.tz)
+        for section in self.report_sections:
+            blocks += await section(board, report.previous_meeting_at, report.meeting.cut_off_at)
         return ReportFiles(report, to_docx(blocks), to_html(blocks))
 
     async def csv(self) -> IssuesExport:

@@ -152,6 +152,64 @@ class MeetingsConfig(Strict):
         return [offset.text for offset in parse_offsets(offsets)]
 
 
+class CensusServiceConfig(Strict):
+    """A service type the census asks about; ``themes`` link issues of those themes to it."""
+
+    slug: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,30}$")]
+    title: Annotated[str, Field(min_length=1, max_length=60)]
+    counts: Annotated[str, Field(min_length=1, max_length=60)] = (
+        "children, young people or families")
+    themes: list[str] = Field(default_factory=list)
+
+
+TimeOfDay = time
+"""``time`` under another name, for a setting that is itself called ``time``."""
+
+DEFAULT_CENSUS_SERVICES: list[dict[str, Any]] = [
+    {"slug": "domestic-abuse", "title": "Domestic abuse programmes for children",
+     "counts": "children", "themes": ["domestic-abuse"]},
+    {"slug": "counselling", "title": "Counselling and mental health",
+     "counts": "children or young people", "themes": ["mental-health"]},
+    {"slug": "parenting", "title": "Parenting support", "counts": "families"},
+    {"slug": "send", "title": "SEND support", "counts": "children or young people",
+     "themes": ["send"]},
+    {"slug": "youth-work", "title": "Youth work", "counts": "young people", "themes": ["youth"]},
+    {"slug": "family-support", "title": "Family support", "counts": "families"},
+]
+
+
+class CensusConfig(Strict):
+    """The monthly waiting-list census: what it asks about, when, and what each board sees."""
+
+    services: list[CensusServiceConfig] = Field(
+        default_factory=lambda: [CensusServiceConfig(**s) for s in DEFAULT_CENSUS_SERVICES])
+    day: int = Field(default=1, ge=1, le=28)
+    time: TimeOfDay = TimeOfDay(9, 30)
+    reminder_days: int = Field(default=4, ge=1, le=20)
+    boards: dict[str, list[str]] = Field(default_factory=dict)
+    """Board name → the service types its report shows; a board not listed sees them all."""
+
+    @field_validator("services")
+    @classmethod
+    def _unique_services(cls, services: list[CensusServiceConfig]) -> list[CensusServiceConfig]:
+        slugs = [service.slug for service in services]
+        if len(set(slugs)) != len(slugs):
+            raise ValueError("each census service needs its own slug")
+        return services
+
+    @model_validator(mode="after")
+    def _boards_name_services(self) -> CensusConfig:
+        known = {service.slug for service in self.services}
+        for board, slugs in self.boards.items():
+            unknown = sorted(set(slugs) - known)
+            if unknown:
+                raise ValueError(f"board {board!r} names census services that are not in "
+                                 f"[census] services: {', '.join(unknown)}")
+        return self
+
+    def services_for(self, board: str) -> list[CensusServiceConfig]:
+        chosen = self.boards.get(board)
+        return [s for s in self.services if chosen is None or s.slug in chosen]
 class WebConfig(Strict):
     """The public pages ("You said, we did", meetings and their calendar feed), served by the
     bot's own process. Without a ``[web]`` section nothing listens."""
@@ -191,6 +249,15 @@ class Config(Strict):
     delivery: DeliveryConfig = DeliveryConfig()
     issues: IssuesConfig = IssuesConfig()
     meetings: MeetingsConfig = MeetingsConfig()
+    census: CensusConfig = CensusConfig()
+
+    @model_validator(mode="after")
+    def _census_boards_known(self) -> Config:
+        unknown = sorted(set(self.census.boards) - set(self.issues.boards))
+        if unknown:
+            raise ValueError(f"census.boards names boards that are not in [issues] boards: "
+                             f"{', '.join(unknown)}")
+        return self
     web: WebConfig | None = None
 
     @field_validator("timezone")

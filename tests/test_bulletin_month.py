@@ -5,14 +5,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import httpx
 import pytest
 
+from db.database import Database
 from settings.config import Config
 from tests.fakes.feed_site import FeedServer, rss, rss_item
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.telegram_users import BotMessage, SimUser
 from tests.flows import join
 from tests.harness import ADMIN_ID, FakeClock, make_config, running_bot
+from tests.test_bulletin import send_bulletin
+from tests.web_support import site, web_config
 
 THEMES = ["Youth provision", "Funding", "Training and events", "Mental health and wellbeing"]
 WORDPRESS_TAIL = (
@@ -124,3 +128,37 @@ async def test_the_officer_pages_items_and_brings_an_older_article_back(
         back = await admin.wait_for_text("33 articles")
         assert "Easter holiday club 2025" in back.content
         assert "Older articles left out" not in " ".join(back.button_labels)
+
+
+async def test_with_the_web_server_a_headline_is_one_counted_tap(
+    tg: FakeTelegram, feed_server: FeedServer, tmp_path: Path, clock: FakeClock
+) -> None:
+    feed_server.serve("/feed.xml", month_feed())
+    config = web_config(tmp_path, tg, feed={"urls": [feed_server.url("/feed.xml")]})
+    async with running_bot(config, clock):
+        member = tg.user()
+        await join(member)
+        admin = tg.user(user_id=ADMIN_ID)
+        await admin.send("/fetch")
+        await admin.wait_for_text("Feeds read")
+        start = len(member.messages)
+        await send_bulletin(admin)
+        await member.wait_for_message(
+            lambda m: "Change my themes" in m.button_labels, timeout=10)
+        [message, *rest] = edition(member, start)
+        links = [e["url"] for m in (message, *rest) for e in m.entities
+                 if e["type"] == "text_link"]
+        assert len(links) == 33 and all(link.startswith(f"{site(config)}/r/") for link in links)
+        assert not any(b.callback_data and b.callback_data.startswith("read:")
+                       for m in (message, *rest) for row in m.keyboard for b in row)
+        async with httpx.AsyncClient() as browser:
+            opened = await browser.get(links[0])
+            assert opened.status_code == 302
+            assert opened.headers["location"].startswith("https://anytown.example/")
+            forged = await browser.get(links[0][:-3] + "AAA")
+            assert forged.status_code == 404 and "not one of ours" in forged.text
+        db = await Database.open(config.database.path)
+        try:
+            assert await db.fetch_value("SELECT COUNT(*) FROM article_reads") == 1
+        finally:
+            await db.close()

@@ -144,12 +144,13 @@ async def test_us_too_merge_and_response_reach_every_organisation(
     assert "Organisations: 2" in card.content
     assert "First Org" in card.content and "Second Org" not in card.content  # named only
     await officer.press("Back to the queue")
-    await officer_opens(officer, other)
+    other_card = await officer_opens(officer, other)
+    assert f"Possible duplicate of {ref}" in other_card.content  # reworded, still found
     await officer.press("Merge into…")
     await officer.wait_for_text("into which issue")
     await officer.press(next(label for row in officer.keyboard() for label, _ in row
                              if label.startswith(ref)))
-    await officer.wait_for_text(f"{other} is now combined")
+    await officer.wait_for_text(f"{other} is now combined with {ref}.")
     await third.wait_for_text(f"same problem as {ref}")
 
     await officer.send("/queue")
@@ -162,7 +163,11 @@ async def test_us_too_merge_and_response_reach_every_organisation(
     await officer.send(f"/respond {ref}")
     await officer.wait_for_text("Send the response")
     await officer.send("The board funds two more early help workers from January.")
-    await officer.wait_for_text(f"{ref} is now the board has responded")
+    await officer.wait_for_text(f"{ref} is now answered by the board.")
+    acted_on = [m for m in officer.messages if m.content.startswith(f"{ref} (")][-1]
+    assert acted_on.content.startswith(f"{ref} (Early help): answered by the board")
+    await officer.press("Next issue")
+    await officer.wait_for_text("That was the last open issue in the queue.")
     for user in (first, second, third):
         news = await user.wait_for_text("has a response")
         assert "two more early help workers" in news.content

@@ -8,7 +8,7 @@ import pytest
 
 from db.issues import Figures, Issue, Supporter
 from issues.raising import WHAT, check_length, parse_count
-from issues.similar import similar_issues, similarity
+from issues.similar import THRESHOLD, similar_issues, similarity
 from issues.summary import summarise_supporters
 from members.details import TooLong, TooShort
 
@@ -36,11 +36,22 @@ def supporter(row_id: int, organisation: str | None, named: bool, waiting: int |
      "The youth club in Seacombe lost its funding and closed on Fridays.", False),
     ("Food bank referrals doubled since the cost of living crisis started.",
      "Holiday activity places are too few for families on free school meals.", False),
+    # the CAMHS pair "us too" once missed (0.20 against a 0.30 bar), and its near neighbours
+    ("Families we refer to CAMHS are told the waiting list is now 18 months for an assessment",
+     "The CAMHS waiting list for young people's assessments has grown to a year and a half",
+     True),
+    ("Families we refer to CAMHS are told the waiting list is now 18 months for an assessment",
+     "Waiting times for CAMHS appointments are over 18 months; children are left without help",
+     True),
+    ("Families we refer to CAMHS are told the waiting list is now 18 months for an assessment",
+     "Speech and language therapy waiting list is 40 weeks", False),
+    ("Families we refer to CAMHS are told the waiting list is now 18 months for an assessment",
+     "Food bank referrals for families have doubled since September", False),
 ])
 def test_similar_words_suggest_an_issue_and_different_ones_do_not(
     a: str, b: str, close: bool
 ) -> None:
-    assert (similarity(a, b) >= 0.3) is close
+    assert (similarity(a, b) >= THRESHOLD) is close, similarity(a, b)
 
 
 def test_suggestions_are_the_best_few_best_first() -> None:

@@ -9,12 +9,13 @@ for what cannot be read, never a traceback.
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 
 from starlette.applications import Starlette
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -22,6 +23,9 @@ from web.pages import Links, Pages, stylesheet
 from web.public import PublicRecord, UnknownChoice
 from wording import web as texts
 
+ReadCounter = Callable[[str], Awaitable[str | None]]
+"""Counts a bulletin read from its link's token and gives the article's address (None: no such
+link); the bulletin feature provides it, so the site needs no knowledge of bulletins."""
 MAX_QUERY = 256
 """Bytes of query string: a filter needs a few dozen; anything longer is refused with 400."""
 MAX_PATH = 256
@@ -34,10 +38,12 @@ NO_STORE = {"Cache-Control": "no-cache"}
 class PublicSite:
     """The endpoints, over the live public record."""
 
-    def __init__(self, record: PublicRecord, pages: Pages, links: Links) -> None:
+    def __init__(self, record: PublicRecord, pages: Pages, links: Links,
+                 count_read: ReadCounter | None = None) -> None:
         self.record = record
         self.pages = pages
         self.links = links
+        self.count_read = count_read
 
     def page(self, html: str, status_code: int = 200) -> HTMLResponse:
         return HTMLResponse(html, status_code=status_code, headers=NO_STORE)
@@ -79,6 +85,14 @@ class PublicSite:
                         headers={**NO_STORE,
                                  "Content-Disposition": 'inline; filename="meetings.ics"'})
 
+    async def read(self, request: Request) -> Response:
+        """A bulletin headline's counted link: count the read, then go to the article."""
+        token = request.path_params["token"]
+        target = await self.count_read(token) if self.count_read and len(token) <= 64 else None
+        if target is None:
+            return self.error(404, texts.NO_SUCH_LINK)
+        return RedirectResponse(target, status_code=302, headers=NO_STORE)
+
     async def stylesheet(self, request: Request) -> Response:
         return Response(stylesheet(), media_type="text/css; charset=utf-8",
                         headers={"Cache-Control": "max-age=3600"})
@@ -93,6 +107,7 @@ def routes(site: PublicSite) -> list[BaseRoute]:
         Route("/meetings.html", site.meetings, methods=["GET"]),
         Route("/meetings.ics", site.calendar, methods=["GET"]),
         Route("/style.css", site.stylesheet, methods=["GET"]),
+        Route("/r/{token}", site.read, methods=["GET"]),
     ]
 
 

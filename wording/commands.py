@@ -9,6 +9,7 @@ MEMBER_COMMANDS: list[tuple[str, str]] = [
     ("raise", "Raise an issue for the boards"),
     ("myissues", "Your issues and what became of them"),
     ("meetings", "Meetings coming up: say if you are going"),
+    ("census", "Your waiting lists: the monthly census"),
     ("mydata", "See everything stored about you"),
     ("forget", "Erase everything stored about you"),
     ("cancel", "Stop what you are doing"),
@@ -28,4 +29,5 @@ ADMIN_COMMANDS: list[tuple[str, str]] = [
     ("meeting", "Create, change, move or cancel a meeting"),
     ("attendees", "Who is going to each meeting, and a CSV"),
     ("notes", "Send a meeting's notes and actions"),
+    ("census", "Waiting lists: response rate, trends, chart, CSV"),
 ]

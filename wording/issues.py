@@ -200,7 +200,7 @@ STATUS_WORDS = {
     "declined": "not taken forward",
     "referred": "passed on",
     "reported": "reported to the board, waiting for a response",
-    "responded": "the board has responded",
+    "responded": "answered by the board",
     "closed": "closed",
 }
 
@@ -373,11 +373,13 @@ def _history_line(event: Event, tz: ZoneInfo) -> str:
     return f"{event.at.astimezone(tz):%d %b %Y %H:%M} {escape(event.action)} by {who}{note}"
 
 
-def issue_card(s: IssueSummary, theme_title: str, events: Sequence[Event], tz: ZoneInfo) -> str:
+def issue_card(s: IssueSummary, theme_title: str, events: Sequence[Event], tz: ZoneInfo,
+               duplicates: Sequence[str] = ()) -> str:
     issue = s.issue
     named = ", ".join(escape(n) for n in s.named) or "none"
     lines = [
         f"<b>{escape(issue.ref)}</b> ({escape(theme_title)}): {status_words(issue)}",
+        *([POSSIBLE_DUPLICATE.format(refs=escape(", ".join(duplicates)))] if duplicates else []),
         f"<b>Board:</b> {escape(issue.board) if issue.board else 'for you to decide'}",
         f"<b>Organisations:</b> {s.organisations} (may be named: {named})",
         f"<b>Waiting:</b> {s.waiting if s.waiting is not None else 'not given'}; "
@@ -445,9 +447,19 @@ NOT_PUBLISHABLE = (
 )
 
 
-def done(issue: Issue, told: int | None = None) -> str:
+def done(issue: Issue, told: int | None = None, merged_into_ref: str | None = None) -> str:
     tail = f" The organisations behind it ({told}) are being told." if told else ""
-    return f"<b>{escape(issue.ref)}</b> is now {status_words(issue)}.{tail}"
+    now = (f"combined with <b>{escape(merged_into_ref)}</b>" if merged_into_ref
+           else status_words(issue))
+    return f"<b>{escape(issue.ref)}</b> is now {now}.{tail}"
+
+
+POSSIBLE_DUPLICATE = "⚠️ <b>Possible duplicate of {refs}</b>: compare them, and merge if so."
+BUTTON_NEXT_ISSUE = "Next issue"
+QUEUE_END = "That was the last open issue in the queue."
+REPORT_HTML_CAPTION = (
+    "The same report as a web page, to open in a browser or attach to the board's papers."
+)
 
 
 # --- /report ------------------------------------------------------------------------------------

@@ -163,6 +163,9 @@ def places_left(left: int, capacity: int) -> str:
 
 NOT_FOUND_TITLE = "Page not found"
 NOT_FOUND = "There is no such page here. It may have moved, or the link may be mistyped."
+NO_SUCH_LINK = (
+    "That bulletin link is not one of ours, or it was cut short. Open the bulletin again."
+)
 NO_SUCH_ISSUE = "There is no published issue {ref}."
 NO_SUCH_THEME = "There is no theme called \u201c{value}\u201d."
 NO_SUCH_BOARD = "There is no board called \u201c{value}\u201d."

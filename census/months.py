@@ -1,0 +1,51 @@
+"""Census months: keys like '2026-12' in the network's time zone, and each month's due times.
+
+A month opens on the configured day and time, its reminder is due ``reminder_days`` later, and it
+closes when the next month opens (or earlier, at a board meeting's cut-off: see the service).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from dateutil.relativedelta import relativedelta
+
+from db.census import CensusMonth
+from settings.config import CensusConfig
+
+
+def key_of(year: int, month: int) -> str:
+    return f"{year:04d}-{month:02d}"
+
+
+def shift(month: str, months: int) -> str:
+    """The key ``months`` later (negative: earlier)."""
+    year, number = (int(part) for part in month.split("-"))
+    moved = datetime(year, number, 1) + relativedelta(months=months)
+    return key_of(moved.year, moved.month)
+
+
+def opening(month: str, settings: CensusConfig, tz: ZoneInfo) -> datetime:
+    year, number = (int(part) for part in month.split("-"))
+    local = datetime(year, number, settings.day, settings.time.hour, settings.time.minute,
+                     tzinfo=tz)
+    return local.astimezone(UTC)
+
+
+def planned(month: str, settings: CensusConfig, tz: ZoneInfo) -> CensusMonth:
+    opens = opening(month, settings, tz)
+    return CensusMonth(month, opens, opens + timedelta(days=settings.reminder_days),
+                       opening(shift(month, 1), settings, tz), None)
+
+
+def latest_opened(now: datetime, settings: CensusConfig, tz: ZoneInfo) -> str:
+    """The month whose census has most recently opened at ``now``."""
+    local = now.astimezone(tz)
+    month = key_of(local.year, local.month)
+    return month if opening(month, settings, tz) <= now else shift(month, -1)
+
+
+def last_months(until: str, count: int) -> list[str]:
+    """``count`` month keys ending with ``until``, oldest first."""
+    return [shift(until, offset) for offset in range(1 - count, 1)]
