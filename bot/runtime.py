@@ -33,6 +33,7 @@ from email_channel.channel import MailchimpChannel, open_channel
 from feeds.schedule import FeedService
 from handlers.context import BotApplication
 from handlers.help import publish_command_menus
+from issues.person_names import warm_up
 from issues.service import IssueService
 from issues.summary import summarise
 from meetings.boards import board_calendar
@@ -133,6 +134,7 @@ async def running_application(services: Services) -> AsyncIterator[BotApplicatio
     async with application:
         await publish_command_menus(application, config.admins)
         await application.start()
+        warm_up()  # the safeguarding check's names list, loaded before the first /raise
         start_ticking(application, services.due_work, services.config.scheduler.tick_seconds)
         services.delivery.start()
         updater = application.updater

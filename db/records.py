@@ -52,12 +52,14 @@ class FeedReport:
 
 class Kind(StrEnum):
     NAME = "name"
+    AGE = "age or school year next to a name"
     DATE_OF_BIRTH = "date of birth"
     ADDRESS = "address"
     POSTCODE = "postcode"
     PHONE = "phone number"
     EMAIL = "email address"
     NHS_NUMBER = "NHS number"
+    HANDLE = "social media handle"
 
 
 @dataclass(frozen=True)

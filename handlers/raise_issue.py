@@ -182,8 +182,10 @@ async def theme_chosen(update: Update, context: BotContext) -> int:
     return await _after(update, context, "theme")
 
 
-async def _checked_text(update: Update, context: BotContext, rule: TextRule) -> str | None:
-    """The member's text if it is the right length and identifies nobody; else say why."""
+async def _checked_text(update: Update, context: BotContext, rule: TextRule,
+                        field: str) -> str | None:
+    """The member's text if it is the right length and identifies nobody; else say why (which
+    answer, what was found, quoted) and keep nothing."""
     assert update.message is not None and update.message.text is not None
     checked = check_length(update.message.text, rule)
     if not isinstance(checked, str):
@@ -193,14 +195,14 @@ async def _checked_text(update: Update, context: BotContext, rule: TextRule) -> 
     assert member is not None
     findings = await context.services.issues.raising.safeguarding_check(checked, member)
     if findings:
-        await reply(update, texts.found_details(findings))
+        await reply(update, texts.found_details(findings, field))
         return None
     return checked
 
 
 def _text_answer(field: str, rule: TextRule, state: int, step: str) -> Step:
     async def answer(update: Update, context: BotContext) -> int:
-        checked = await _checked_text(update, context, rule)
+        checked = await _checked_text(update, context, rule, field)
         if checked is None:
             return state
         _draft(context)[field] = checked

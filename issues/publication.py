@@ -8,6 +8,7 @@ Approval can come before the meeting; the page waits for the board either way.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -40,7 +41,8 @@ class Publishing:
         if not isinstance(checked, str):
             return checked
         themes = [t.title for t in await themes_repo.list_active(self.db)]
-        findings = find_identifying_details(checked, [*self.boards, *themes])
+        findings = await asyncio.to_thread(  # the first check loads the names list
+            find_identifying_details, checked, [*self.boards, *themes])
         return findings or checked
 
     async def approve(self, issue: Issue, summary: str, officer_id: int) -> bool:

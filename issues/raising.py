@@ -7,6 +7,7 @@ officers hear of each new issue and each "us too" through the engine.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
@@ -76,9 +77,11 @@ class Raising:
     boards: Sequence[str]
 
     async def safeguarding_check(self, text: str, member: Member) -> list[Finding]:
-        """Boards, themes and the member's own organisation are never taken for people."""
+        """Boards, themes and the member's own organisation are never taken for people. Run in
+        a thread: the first check loads the names list, which takes a second or two."""
         themes = [t.title for t in await themes_repo.list_active(self.db)]
-        return find_identifying_details(text, [*self.boards, *themes, member.organisation])
+        return await asyncio.to_thread(find_identifying_details, text,
+                                       [*self.boards, *themes, member.organisation])
 
     async def similar(self, theme_slug: str, text: str) -> list[Match]:
         return similar_issues(text, await repo.joinable_in_theme(self.db, theme_slug))

@@ -100,6 +100,46 @@ async def test_raising_checks_for_people_keeps_places_and_escapes_html(
     assert "LU-2026-001" in mine.content and "waiting for the officer" in mine.content
 
 
+async def everything_stored(config: Config) -> str:
+    """Every table's contents as one string: what the bot keeps anywhere in its database."""
+    tables = await rows(config, "SELECT name FROM sqlite_master WHERE type = 'table'")
+    return str([await rows(config, f'SELECT * FROM "{name}"') for (name,) in tables])
+
+
+async def test_a_full_name_with_an_age_or_an_email_is_quoted_back_and_never_kept(
+    tg: FakeTelegram, running: Config
+) -> None:
+    member = tg.user()
+    await join(member, organisation="Hope House")
+    await start_raise(member, Answers(
+        what="We support Mia Thompson (14) who has waited 40 weeks for CAMHS."))
+    warning = await member.wait_for_text("Please take out personal details")
+    assert "In your answer to “What is happening”" in warning.content
+    assert "a name with an age or school year: “Mia Thompson (14)”" in warning.content
+    assert "Nothing has been saved" in warning.content
+    await member.send("Kacper Nowak has had no school place since the family moved to Wallasey.")
+    await member.wait_for_text("a person's name: “Kacper Nowak”")
+    clean = "A girl of 14 has waited 40 weeks for CAMHS; Hope House and the Family Hub agree."
+    await member.send(clean)
+    await member.wait_for_text("What is the impact")
+    await member.send("She is out of school. Her mum asks for replies to mum.t@example.org.")
+    impact = await member.wait_for_text("In your answer to “What is the impact”")
+    assert "an email address: “mum.t@example.org”" in impact.content
+    stored = await everything_stored(running)
+    for fragment in ("Mia", "Thompson", "Kacper", "Nowak", "mum.t@example.org"):
+        assert fragment not in stored
+    await member.send("She is out of school and her mum has had to give up work.")
+    await answer_figures(member, Answers())
+    await member.wait_for_text("Which board")
+    await member.press(EARLY_HELP)
+    await member.wait_for_text("May the report")
+    await member.press("Yes, name us")
+    await member.wait_for_text("Check before you confirm")
+    await confirm(member)
+    assert await rows(running, "SELECT what_happening, impact FROM issues") == [
+        (clean, "She is out of school and her mum has had to give up work.")]
+
+
 async def test_too_short_text_and_a_bad_number_are_asked_again(
     tg: FakeTelegram, running: Config
 ) -> None:

@@ -83,13 +83,19 @@ JOIN_GONE = (
 
 KIND_WORDS = {
     "name": "a person's name",
+    "age or school year next to a name": "a name with an age or school year",
     "date of birth": "a date of birth",
     "address": "an address",
     "postcode": "a postcode",
     "phone number": "a phone number",
     "email address": "an email address",
     "NHS number": "an NHS number",
+    "social media handle": "a social media handle",
 }
+ANSWER_NAMES = {
+    "what": "What is happening", "impact": "What is the impact", "since": "Since when",
+}
+"""The question each checked answer was given to, so the member knows which one to fix."""
 
 
 def ask_named(organisation: str) -> str:
@@ -100,16 +106,19 @@ def ask_named(organisation: str) -> str:
     )
 
 
-def found_details(findings: Sequence[Finding]) -> str:
-    lines = "\n".join(
-        f"• {KIND_WORDS[f.kind.value]}: “{escape(f.text)}”" for f in findings
-    )
+def finding_lines(findings: Sequence[Finding]) -> str:
+    """Each personal detail found: its kind and the member's own words, quoted."""
+    return "\n".join(f"• {KIND_WORDS[f.kind.value]}: “{escape(f.text)}”" for f in findings)
+
+
+def found_details(findings: Sequence[Finding], answer: str) -> str:
+    lines = finding_lines(findings)
     return (
         "⚠️ <b>Please take out personal details</b>\n"
         "Issues go into board papers, so they must not identify a child, young person or "
-        f"family. This looks like:\n{lines}\n\n"
-        "Nothing has been saved. Please send your text again without them (for example "
-        "“a boy of 9” instead of his name, “in Seacombe” instead of an address)."
+        f"family. In your answer to “{escape(ANSWER_NAMES[answer])}” there is:\n{lines}\n\n"
+        "Nothing has been saved. Please send that answer again without them (for example "
+        "“a girl of 14” instead of her name and age, “in Seacombe” instead of an address)."
     )
 
 
@@ -425,7 +434,7 @@ def web_status(summary: str | None) -> str:
 
 
 def public_details(findings: Sequence[Finding]) -> str:
-    lines = "\n".join(f"• {KIND_WORDS[f.kind.value]}: “{escape(f.text)}”" for f in findings)
+    lines = finding_lines(findings)
     return (
         "⚠️ The summary would be public, and this looks like personal details:\n"
         f"{lines}\n\nNothing was published. Please send it again without them."
