@@ -45,14 +45,11 @@ DRAFT = "census"
 
 
 def _draft(context: BotContext) -> dict[str, Any]:
-    assert context.user_data is not None
-    draft: dict[str, Any] = context.user_data.setdefault(DRAFT, {})
-    return draft
+    return context.answers(DRAFT)
 
 
 async def _member(update: Update, context: BotContext) -> Member | None:
-    assert update.effective_user is not None
-    return await context.services.members.find(update.effective_user.id)
+    return await context.member(update)
 
 
 # --- taking part ----------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ returns None and changes nothing.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -93,8 +94,9 @@ class IssueQueue:
 
     async def possible_duplicates(self, issue: Issue) -> list[Issue]:
         """Open issues of the same theme that read like this one, for the officer to merge."""
-        return [match.issue for match in
-                similar_issues(issue.what_happening, await self.merge_candidates(issue))]
+        candidates = await self.merge_candidates(issue)
+        matches = await asyncio.to_thread(similar_issues, issue.what_happening, candidates)
+        return [match.issue for match in matches]
 
     async def next_after(self, issue: Issue) -> Issue | None:
         """The issue after this one in the queue's order, so triage goes on without the list."""

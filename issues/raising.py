@@ -84,7 +84,8 @@ class Raising:
                                        [*self.boards, *themes, member.organisation])
 
     async def similar(self, theme_slug: str, text: str) -> list[Match]:
-        return similar_issues(text, await repo.joinable_in_theme(self.db, theme_slug))
+        candidates = await repo.joinable_in_theme(self.db, theme_slug)
+        return await asyncio.to_thread(similar_issues, text, candidates)  # CPU work off the loop
 
     async def joinable(self, issue_id: int) -> Issue | None:
         issue = await repo.get(self.db, issue_id)

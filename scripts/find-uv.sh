@@ -1,8 +1,8 @@
 #!/bin/sh
-# Print the command that runs uv, installing it where PEP 668 allows if it is missing.
+# Print the command that runs uv, installing it into the project if it is missing.
 # Order: uv on PATH (pipx, uv's own installer, a distro package), `python3 -m uv` (pip), a copy
-# already installed in this project's .uv-tool/ virtualenv, then a new copy there. A project-local
-# virtualenv is what PEP 668 ("externally-managed-environment", Debian 12 and later) allows.
+# already in this project's .uv-tool/, then a new copy there from PyPI (scripts/fetch_uv.py, with
+# Python's standard library only: no pip or venv needed, and nothing PEP 668 forbids).
 set -u
 if uv --version >/dev/null 2>&1; then
     command -v uv
@@ -13,16 +13,13 @@ if python3 -m uv --version >/dev/null 2>&1; then
     exit 0
 fi
 here=$(cd "$(dirname "$0")/.." && pwd)
-local_uv="$here/.uv-tool/bin/uv"
-if [ -x "$local_uv" ]; then
-    echo "$local_uv"
+if "$here/.uv-tool/bin/uv" --version >/dev/null 2>&1; then
+    echo "$here/.uv-tool/bin/uv"
     exit 0
 fi
-echo "uv not found: installing it into $here/.uv-tool (a virtualenv of this project's own)" >&2
-if python3 -m venv "$here/.uv-tool" >&2 && "$here/.uv-tool/bin/python" -m pip install --quiet uv >&2; then
-    echo "$local_uv"
+echo "uv not found: installing it into $here/.uv-tool from PyPI" >&2
+if python3 "$here/scripts/fetch_uv.py" && "$here/.uv-tool/bin/uv" --version >/dev/null 2>&1; then
     exit 0
 fi
-rm -rf "$here/.uv-tool"
-echo "linkedup-bot needs uv and could not install it: install it with 'pipx install uv' (or 'apt install python3-venv', then run make again)" >&2
+echo "linkedup-bot needs uv and could not install it (is PyPI reachable?): install it with 'pipx install uv' or from https://docs.astral.sh/uv/, then run make again" >&2
 exit 1

@@ -74,9 +74,10 @@ async def question(user: SimUser, month: str, service: str) -> BotMessage:
 
 
 async def type_figures(user: SimUser, message: BotMessage, waiting: str, weeks: str,
-                       closed: bool) -> BotMessage:
-    """"Type the figures" on a question, then how many, the wait, and closed or open."""
-    await user.press("Type the figures", message)
+                       closed: bool, button: str = "Type the figures") -> BotMessage:
+    """"Type the figures" on a question (or "Correct: …" in /census), then how many, the
+    wait, and closed or open."""
+    await user.press(button, message)
     await user.wait_for_text("are waiting now?")
     await user.send(waiting)
     if waiting.strip() != "0":

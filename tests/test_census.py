@@ -77,11 +77,15 @@ async def test_two_services_in_a_few_taps_once_a_month_across_a_restart(
         mine = await member.wait_for_text("Your waiting-list census, December 2026")
         assert "Counselling and mental health: 12 children or young people waiting" in \
             mine.content
+        corrected = await type_figures(member, mine, "15", "10", closed=True,
+                                       button="Correct: Counselling and mental health")
+        assert "15 children or young people waiting, typical wait 10 weeks, closed" in \
+            corrected.content
     assert len(census_questions(member)) == 4
     answers = await rows(config, "SELECT month, service_slug, waiting, wait_weeks FROM "
                                  "census_answers ORDER BY month, service_slug")
     assert answers == [("2026-11", "counselling", 12, 8), ("2026-11", "parenting", 0, None),
-                       ("2026-12", "counselling", 12, 8), ("2026-12", "parenting", 0, None)]
+                       ("2026-12", "counselling", 15, 10), ("2026-12", "parenting", 0, None)]
 
 
 async def test_one_reminder_to_those_who_have_not_answered_and_nothing_twice(
