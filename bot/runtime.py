@@ -35,7 +35,6 @@ from handlers.context import BotApplication
 from handlers.help import publish_command_menus
 from issues.person_names import warm_up
 from issues.service import IssueService
-from issues.similar import warm_up as warm_up_similarity
 from issues.summary import summarise
 from meetings.boards import board_calendar
 from meetings.ics import calendar_feed
@@ -183,8 +182,6 @@ async def serve(
     """Run until ``stop`` is set; ``ready`` is set once updates are being received (and the
     web pages served, if configured)."""
     services = await open_services(config, clock)
-    # In a worker thread while Telegram is reached; awaited at the end, so its errors are seen.
-    warming = asyncio.get_running_loop().run_in_executor(None, warm_up_similarity)
     try:
         await services.sender.initialize()
         if services.mailchimp is not None:  # the email's /commands link to the bot's chat
@@ -197,4 +194,3 @@ async def serve(
         log.info("linkedup-bot stopped")  # only after a start: a failed start says why instead
     finally:
         await close_services(services)
-        await warming

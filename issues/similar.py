@@ -53,15 +53,6 @@ def _stemmer() -> snowballstemmer.stemmer:
     return snowballstemmer.stemmer("english")
 
 
-def warm_up() -> None:
-    """Import scikit-learn ahead of the first /raise: the import costs seconds of CPU, which a
-    member would otherwise wait for at the "is it one of these?" step. Run in a worker thread."""
-    from sklearn.feature_extraction.text import TfidfVectorizer  # noqa: F401
-    from sklearn.metrics.pairwise import cosine_similarity  # noqa: F401
-
-    _stemmer()
-
-
 def content_words(text: str) -> list[str]:
     """Stems of the words that carry meaning, in order."""
     words = (_SAME.get(w, w) for w in _WORD.findall(text.casefold()))
