@@ -438,7 +438,10 @@ def _problem(body: object) -> dict[str, str]:
         try:
             data = json.loads(body) if body else {}
         except ValueError:
-            return {"detail": str(body)[:200]}
+            # Not Mailchimp's problem+json but a proxy's error page (a 502 from its edge is
+            # HTML): its source means nothing to the officer, the status says it all.
+            log.debug("Mailchimp answered with a body that is not JSON: %.200r", body)
+            return {}
     if not isinstance(data, dict):
         return {}
     problem = {key: str(data[key]) for key in ("title", "detail") if data.get(key)}
@@ -453,7 +456,6 @@ def _status_error(
     action: str, status: int, problem: dict[str, str], missing: str | None
 ) -> MailchimpError:
     said = ": ".join(part for part in (problem.get("title"), problem.get("detail")) if part)
-    said = said or "no details given"
     if status == 401:
         return MailchimpAuthError(
             f"Mailchimp refused the API key (401) when asked to {action}. Check "
@@ -461,7 +463,8 @@ def _status_error(
             status=status)
     if status == 403:
         return MailchimpAuthError(
-            f"Mailchimp does not let this account {action} (403): {said}", status=status)
+            f"Mailchimp does not let this account {action} (403): {said or 'no details given'}",
+            status=status)
     if status == 404:
         return MailchimpNotFound(missing or f"Mailchimp found nothing to {action} (404).",
                                  status=status)
@@ -472,8 +475,10 @@ def _status_error(
     if status >= 500 or status == 0:
         return MailchimpUnavailable(
             f"Mailchimp had a problem on its side (HTTP {status or 'error'}) when asked to "
-            f"{action}; try again in a few minutes. {said}", status=status, ambiguous=True)
-    return MailchimpRejected(f"Mailchimp refused to {action} ({status}): {said}", status=status)
+            f"{action}; try again in a few minutes.", status=status, ambiguous=True)
+    return MailchimpRejected(
+        f"Mailchimp refused to {action} ({status}): {said or 'no details given'}",
+        status=status)
 
 
 def _obj(data: Mapping[str, Any], key: str) -> _Json:
