@@ -93,10 +93,11 @@ ASK_INTRO = (
 INTRO_SAVED = "Intro saved: the draft above shows it."
 INTRO_TOO_LONG = "That is {length} characters; the intro can be up to {limit}. Please shorten it."
 ASK_SCHEDULE = (
-    "When should it go? Send a date and time in {tz} time, e.g. <code>1 December 09:00</code> "
-    "or <code>2026-12-01 09:00</code>, or /cancel."
+    "When should it go? Send a date and time in {tz} time, e.g. <code>1 December 09:00</code>, "
+    "<code>1/12/2026 09:00</code> (day first) or <code>2026-12-01 09:00</code>, or /cancel."
 )
 BAD_TIME = "I could not read that as a date and time. Try e.g. <code>1 December 09:00</code>."
+WHICH_TIME = "That could mean more than one time. Which did you mean?"
 SCHEDULED = (
     "Scheduled for {when}. It will go to every member then. To stop it, open /bulletin and "
     "cancel this draft."
