@@ -83,7 +83,7 @@ async def _assemble(config: Config, db: Database, clock: Clock) -> Services:
         bulletins.read_links = ReadLinks.derived(config.web.base_url, config.token)
     members = MemberDirectory(db, clock, data_sources=[BulletinReadsOfMember(db)])
     feeds = FeedService(db, config, delivery, clock)
-    mailchimp = _email_channel(config, db, members, clock)
+    mailchimp = _email_channel(config, db, members, clock, delivery)
     bulletins.email = mailchimp.campaigns if mailchimp else None
     issues = IssueService(db, delivery, board_calendar(db), clock, config.tz,
                               config.issues, config.telegram.admins)
@@ -108,13 +108,14 @@ async def _assemble(config: Config, db: Database, clock: Clock) -> Services:
 
 
 def _email_channel(
-    config: Config, db: Database, members: MemberDirectory, clock: Clock
+    config: Config, db: Database, members: MemberDirectory, clock: Clock,
+    delivery: DeliveryEngine,
 ) -> MailchimpChannel | None:
     """The email channel when ``[mailchimp]`` is configured (else the bot is Telegram only);
     its audience follows every change to a member."""
     if config.mailchimp is None:
         return None
-    channel = open_channel(config.mailchimp, db, clock, config.tz)
+    channel = open_channel(config.mailchimp, db, clock, config.tz, delivery)
     members.listeners.append(channel.audience)
     return channel
 

@@ -109,6 +109,8 @@ class Contact:
     """subscribed, unsubscribed, cleaned, pending, transactional or archived."""
     merge_fields: dict[str, str]
     tags: frozenset[str]
+    last_changed: datetime | None = None
+    """When the contact last changed in Mailchimp (an unsubscribe through its link, say)."""
 
 
 @dataclass(frozen=True)
@@ -520,6 +522,7 @@ def _contact(data: _Json) -> Contact:
         subscriber_hash=_str(data, "id"), email=_str(data, "email_address"),
         status=_str(data, "status"), merge_fields=merge,
         tags=frozenset(_str(tag, "name") for tag in _list(data, "tags")),
+        last_changed=_time(data, "last_changed"),
     )
 
 

@@ -206,6 +206,13 @@ class FakeMailchimp:
         self.contacts[email_hash(email)] = contact
         return contact
 
+    def unsubscribe(self, email: str) -> FakeContact:
+        """The person clicked *|UNSUB|* in an email: Mailchimp records when."""
+        contact = self.contacts[email_hash(email)]
+        contact.status = "unsubscribed"
+        contact.last_changed = self._stamp()
+        return contact
+
     def set_report(self, campaign_id: str, *, unique_opens: int, opens_total: int,
                    subscriber_clicks: int, clicks: dict[str, tuple[int, int]]) -> None:
         self.reports[campaign_id] = FakeReport(unique_opens, opens_total, subscriber_clicks,
