@@ -12,6 +12,7 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
+from bot.resilience import describe, is_transient
 from handlers.context import BotApplication, BotContext
 from handlers.replies import reply
 from wording import members as texts
@@ -34,7 +35,13 @@ async def stale_button(update: Update, context: BotContext) -> None:
 
 
 async def on_error(update: object, context: BotContext) -> None:
-    log.error("error while handling an update", exc_info=context.error)
+    """A bug is logged with its traceback; Telegram failing even after the retries is one line
+    (the member's step did not move on, so answering again carries on)."""
+    error = context.error
+    if error is not None and is_transient(error):
+        log.warning("Telegram kept failing while answering an update (%s)", describe(error))
+    else:
+        log.error("error while handling an update", exc_info=error)
     if not isinstance(update, Update) or update.effective_chat is None:
         return
     if update.effective_chat.type != "private":
