@@ -37,7 +37,15 @@ from tests.issues_flows import (
     raise_issue,
 )
 from tests.meetings_flows import FORUM, answer, open_card, seed
-from tests.web_support import launch, phone, screenshot, serious_violations, site, web_config
+from tests.web_support import (
+    launch,
+    phone,
+    require_chromium,
+    screenshot,
+    serious_violations,
+    site,
+    web_config,
+)
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -54,6 +62,7 @@ RESPONSE = "The board funds two more early help workers from January."
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def browser() -> AsyncIterator[Browser]:
     """One Chromium for the module: starting it is the slow part of a browser test."""
+    require_chromium()
     async with async_playwright() as playwright:
         chromium = await launch(playwright)
         yield chromium
