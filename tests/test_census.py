@@ -55,20 +55,26 @@ async def test_two_services_in_a_few_taps_once_a_month_across_a_restart(
         second = await question(member, NOVEMBER, PARENTING)
         assert "(1 of 2)" in first.content and "(2 of 2)" in second.content
         assert first.button_labels == ["No waiting list now", "Type the figures"]
+        before = member.actions
         saved = await type_figures(member, first, "12", "8", closed=False)
         assert saved.content.startswith("✅ Counselling and mental health, November 2026: 12 "
                                         "children or young people waiting, typical wait 8 weeks,"
                                         " open to new referrals")
         await member.press("No waiting list now", second)
         assert "no waiting list" in (await member.wait_for_text("✅ Parenting")).content
+        # The first month: one list typed (how many, a weeks button, open or closed) and one
+        # "no list" in five actions, well under a minute.
+        assert member.actions - before == 5
 
         clock.now = utc(2026, 12, 1, 9, 30)  # 09:30 in London on the 1st
         december = [await question(member, DECEMBER, s) for s in (COUNSELLING, PARENTING)]
         assert "Last month: 12 children or young people waiting, typical wait 8 weeks" in \
             december[0].content
+        before = member.actions
         for message in december:  # two taps for the whole census
             await member.press("Same as last month", message)
             await member.wait_for_text("✅")
+        assert member.actions - before == 2
         await ticks()
     async with running_bot(config, clock):
         clock.advance(days=10)  # past the reminder's day: everything was answered
