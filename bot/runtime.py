@@ -99,7 +99,7 @@ async def _assemble(config: Config, db: Database, clock: Clock) -> Services:
         config=config, db=db, clock=clock, members=members,
         delivery=delivery, bulletins=bulletins, feeds=feeds, sender=sender, issues=issues,
         meetings=meetings, census=census,
-        public=PublicRecord(db, Sources(summarise, calendar_feed), config, clock),
+        public=PublicRecord(db, Sources(summarise, calendar_feed, census.trends), config, clock),
         due_work=[feeds.fetch_due, bulletins.send_due, *issues.due_work, *meetings.due_work,
                   *census.due_work,
                   *([mailchimp.audience.retry_due] if mailchimp else [])],
