@@ -10,10 +10,9 @@ import logging
 
 from telegram import Update
 from telegram.error import TelegramError
-from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.resilience import describe, is_transient
-from handlers.context import BotApplication, BotContext
+from handlers.context import BotContext
 from handlers.replies import reply
 from wording import members as texts
 
@@ -50,13 +49,3 @@ async def on_error(update: object, context: BotContext) -> None:
         await reply(update, texts.ERROR)
     except TelegramError:
         log.warning("could not tell chat %s about the error", update.effective_chat.id)
-
-
-def register(application: BotApplication) -> None:
-    private = filters.ChatType.PRIVATE
-    application.add_handler(CommandHandler("cancel", nothing_to_cancel, filters=private))
-    application.add_handler(
-        MessageHandler(private & ~filters.StatusUpdate.ALL, not_understood)
-    )
-    application.add_handler(CallbackQueryHandler(stale_button))
-    application.add_error_handler(on_error)
