@@ -74,6 +74,7 @@ class FeedState:
     last_fetched_at: datetime | None = None
     last_status: str | None = None
     last_error: str | None = None
+    body_sha256: str | None = None  # of the body last stored: an identical one is not re-read
 
 
 @dataclass(frozen=True)
@@ -263,18 +264,20 @@ async def get_feed_state(db: Database, url: str) -> FeedState:
         last_fetched_at=from_db(row["last_fetched_at"]),
         last_status=row["last_status"],
         last_error=row["last_error"],
+        body_sha256=row["body_sha256"],
     )
 
 
 async def save_feed_state(db: Database, state: FeedState) -> None:
     fetched = to_db(state.last_fetched_at) if state.last_fetched_at else None
     await db.execute(
-        "INSERT INTO feeds (url, etag, last_modified, last_fetched_at, last_status, last_error)"
-        " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(url) DO UPDATE SET etag = excluded.etag,"
-        " last_modified = excluded.last_modified, last_fetched_at = excluded.last_fetched_at,"
-        " last_status = excluded.last_status, last_error = excluded.last_error",
+        "INSERT INTO feeds (url, etag, last_modified, last_fetched_at, last_status, last_error,"
+        " body_sha256) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(url) DO UPDATE SET"
+        " etag = excluded.etag, last_modified = excluded.last_modified,"
+        " last_fetched_at = excluded.last_fetched_at, last_status = excluded.last_status,"
+        " last_error = excluded.last_error, body_sha256 = excluded.body_sha256",
         (state.url, state.etag, state.last_modified, fetched, state.last_status,
-         state.last_error),
+         state.last_error, state.body_sha256),
     )
 
 

@@ -146,6 +146,7 @@ def _next_state(state: FeedState, result: FetchResult, now: datetime) -> FeedSta
         last_fetched_at=now,
         last_status=result.status.value,
         last_error=result.error,
+        body_sha256=result.body_sha256 if ok else state.body_sha256,
     )
 
 

@@ -56,7 +56,7 @@ def texts_after(user: SimUser, start: int) -> list[str]:
 
 async def fetch(admin: SimUser) -> str:
     """/fetch, after which the feed's articles are stored (the start-up fetch may have been
-    first: then it reports them unchanged)."""
+    first: then it reports the feed not modified)."""
     await admin.send("/fetch")
     return (await admin.wait_for_text("Feeds read")).content or ""
 

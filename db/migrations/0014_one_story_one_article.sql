@@ -9,6 +9,10 @@ ALTER TABLE articles ADD COLUMN title_key TEXT NOT NULL DEFAULT '';
 UPDATE articles SET link_key = story_link_key(link), title_key = story_title_key(title);
 CREATE INDEX articles_title_key ON articles(title_key, published_at);
 
+-- The body of the feed as last stored, so a server that ignores conditional GETs costs no
+-- parsing when nothing changed.
+ALTER TABLE feeds ADD COLUMN body_sha256 TEXT;
+
 -- Every feed item an article was read from, by GUID, with the content last seen from that item:
 -- an edit on either feed is noticed against its own last copy, and two feeds that word a story
 -- differently do not overwrite each other on every fetch.
