@@ -6,11 +6,12 @@ import warnings
 
 from telegram import LinkPreviewOptions
 from telegram.constants import ParseMode
-from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes, Defaults
+from telegram.ext import ApplicationBuilder, ContextTypes, Defaults
 from telegram.warnings import PTBUserWarning
 
 from bot.persistence import SQLitePersistence
 from bot.services import Services
+from bot.telegram_transport import ReplyRateLimiter
 from handlers.context import SERVICES_KEY, BotApplication, BotContext
 from handlers.routing import register_handlers
 
@@ -29,9 +30,9 @@ def build_application(services: Services) -> BotApplication:
             tzinfo=config.tz,
         ))
         .concurrent_updates(False)
-        # Replies wait out a 429 instead of failing the member's step; broadcasts do their own
-        # pacing in the delivery engine.
-        .rate_limiter(AIORateLimiter(max_retries=3))
+        # Replies share the delivery engine's budget and go before its bulk sends; they wait
+        # out a 429 instead of failing the member's step.
+        .rate_limiter(ReplyRateLimiter(services.delivery.pacer, max_retries=3))
     )
     if config.telegram.base_file_url:
         builder = builder.base_file_url(config.telegram.base_file_url)

@@ -75,6 +75,7 @@ async def _assemble(config: Config, db: Database, clock: Clock) -> Services:
     timings = config.delivery
     delivery = DeliveryEngine(db, TelegramTransport(sender), clock=clock,
                               progress_renderer=_progress_message,
+                              global_rate=timings.messages_per_second,
                               per_chat_interval=timings.per_chat_seconds,
                               progress_every=timings.progress_every_seconds,
                               idle_wait=timings.idle_wait_seconds)
