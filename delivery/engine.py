@@ -94,6 +94,7 @@ class DeliveryEngine:
         self.pacer = pacer or Pacer(global_rate, per_chat_interval=per_chat_interval)
         """The bot's one budget: the bot's replies draw on it too, ahead of bulk sends."""
         self._ready = ReadySet(self.pacer.chat_ready_at)
+        self.pacer.on_chat_released = self._chat_released
         self._slots = asyncio.Semaphore(concurrency)
         self._max_attempts = max_attempts
         self._renderer = progress_renderer
@@ -259,15 +260,21 @@ class DeliveryEngine:
         self._inflight.add(task)
         task.add_done_callback(self._inflight.discard)
 
+    def _chat_released(self, chat_id: int) -> None:
+        self._ready.wake(chat_id)
+        self._wake.set()
+
     def _end_call(self, chat_id: int, *, spaced: bool = True, hold: float = 0.0) -> None:
         self.pacer.release_chat(chat_id, spaced=spaced, hold=hold)
         self._slots.release()
-        self._ready.wake(chat_id)
 
     async def _rest(self) -> None:
         quiet = not self._inflight and not self._wake.is_set()
         if quiet and self._ready.waiting_only_on_backoffs():
             self._idle.set()
+            # Cheap while little is queued, and it catches what new-rows-only loading cannot:
+            # SQLite reuses the ids of deleted rows (a member's /forget).
+            self._reload = True
         try:
             async with asyncio.timeout(self._rest_delay()):
                 await self._wake.wait()
@@ -410,8 +417,6 @@ class DeliveryEngine:
                 await self._publish(dispatch, chat_id, self._renderer(current))
         except Exception:
             log.exception("progress report for dispatch %s failed", dispatch.key)
-        finally:
-            self._ready.wake(chat_id)
 
     async def _publish(self, dispatch: Dispatch, chat_id: int, message: OutgoingMessage) -> None:
         if dispatch.report_message_id is None:

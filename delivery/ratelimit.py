@@ -12,7 +12,7 @@ import asyncio
 import heapq
 import itertools
 import math
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 _URGENT, _BULK = 0, 1
@@ -43,6 +43,9 @@ class Pacer:
         self._open: dict[int, int] = {}  # calls open to each chat
         self._free_at: dict[int, float] = {}
         self._releases = 0
+        self.on_chat_released: Callable[[int], None] | None = None
+        """Told of every chat whose call ended, whoever made it: the engine's schedule skips a
+        chat while a reply to it is open, and takes it up again from here."""
 
     @staticmethod
     def now() -> float:
@@ -113,6 +116,8 @@ class Pacer:
         if self._releases % _PRUNE_EVERY == 0:
             now = self.now()
             self._free_at = {chat: at for chat, at in self._free_at.items() if at > now}
+        if self.on_chat_released is not None:
+            self.on_chat_released(chat_id)
 
     async def chat_turn(self, chat_id: int) -> None:
         """Wait until ``chat_id`` may receive a message."""

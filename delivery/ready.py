@@ -19,15 +19,14 @@ from db.deliveries import Queued
 
 ChatReadyAt = Callable[[int], float]
 
-_RECHECK = 0.05
-
 
 class ReadySet:
     """The queued rows per chat and per dispatch, and a heap of chats by the time they are free.
 
     Times are the pacer's (monotonic) for chat spacing, and the project's clock for a row's
     ``not_before`` (a backoff survives a restart, so it is stored as a date). A chat with a call
-    open has no heap entry; the engine puts it back with :meth:`wake` when the call ends.
+    open has no heap entry; it is put back with :meth:`wake` when the call ends (the pacer tells
+    the engine of every call's end, a reply's too).
     """
 
     def __init__(self, chat_ready_at: ChatReadyAt) -> None:
@@ -94,11 +93,8 @@ class ReadySet:
             if self._in_heap.get(chat_id) != ready_at:
                 continue  # superseded by a later entry for the same chat
             del self._in_heap[chat_id]
-            ready_at = self._chat_ready_at(chat_id)
-            if ready_at > now:
-                # A reply took the chat meanwhile: look again when it is free or, while the
-                # reply's call is open (its end does not wake us), shortly.
-                self._schedule(chat_id, ready_at if ready_at < math.inf else now + _RECHECK)
+            if self._chat_ready_at(chat_id) > now:  # a reply took the chat: wait till it is free
+                self.wake(chat_id)
                 continue
             row = self._take_due(chat_id, today)
             if row is not None:

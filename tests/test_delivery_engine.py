@@ -268,6 +268,23 @@ async def test_a_reply_takes_the_next_slot_ahead_of_queued_bulk(database: Databa
     assert granted - asked <= 1
 
 
+async def test_a_part_queued_while_a_reply_to_its_chat_is_open_follows_the_reply(
+    database: Database,
+) -> None:
+    """A member's tap queues a message while the reply to that tap is still being sent: the
+    schedule skips the chat then, and must take it up again when the reply's call ends."""
+    transport = RecordingTransport()
+    engine = fast_engine(database, transport)
+    async with running(engine):
+        async with engine.pacer.turn(5, urgent=True):
+            await engine.enqueue("k", "census", plain([5], "question"))
+            await asyncio.sleep(0.05)  # the engine loads the row and finds the chat taken
+            assert transport.sends == []
+        await transport.wait_for_sends(1)
+
+    assert transport.texts_to(5) == ["question"]
+
+
 def test_ready_set_fills_every_slot_of_the_budget_with_few_chats() -> None:
     """A three-part bulletin to 45 members at 30 slots/s and 1 s per chat, on a simulated
     clock: every slot finds a free chat (45 > 30 x 1 s), so 135 parts take 135 slots, and no
