@@ -258,6 +258,13 @@ async def answers_in(db: Database, months: Sequence[str], answered_by: datetime 
     return [_answer(row) for row in rows]
 
 
+async def first_answered_month(db: Database) -> str | None:
+    """The first month anyone answered: where a published series begins (months before it
+    had no census to speak of, only empty rows the schedule made)."""
+    first: str | None = await db.fetch_value("SELECT MIN(month) FROM census_answers")
+    return first
+
+
 async def forget_member(db: Database, member_id: int) -> None:
     """The figures stay in the totals; the link to the member and the name go."""
     await db.execute(

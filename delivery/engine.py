@@ -256,7 +256,9 @@ class DeliveryEngine:
             self._reload = True
             self._end_call(queued.chat_id, spaced=False)
             return
-        task = asyncio.create_task(self._deliver(row))
+        if row.chat_id != queued.chat_id:  # a group's move was followed since it was loaded
+            self._reload = True
+        task = asyncio.create_task(self._deliver(row, queued.chat_id))
         self._inflight.add(task)
         task.add_done_callback(self._inflight.discard)
 
@@ -304,7 +306,7 @@ class DeliveryEngine:
 
     # --- one delivery -----------------------------------------------------------------------
 
-    async def _deliver(self, row: Delivery) -> None:
+    async def _deliver(self, row: Delivery, occupied: int) -> None:
         hold = 0.0
         try:
             outcome = await self._send(row)
@@ -315,7 +317,7 @@ class DeliveryEngine:
             log.exception("could not record the outcome of delivery %s", row.id)
             self._reload = True
         finally:
-            self._end_call(row.chat_id, hold=hold)
+            self._end_call(occupied, hold=hold)
             self._changed = True
             self._wake.set()
 

@@ -10,9 +10,13 @@ from typing import Any
 from settings.config import Config
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.telegram_users import BotMessage, SimUser
-from tests.harness import make_config
+from tests.flows import join
+from tests.harness import ADMIN_ID, FakeClock, make_config
+from tests.issues_flows import accept, raise_issue
+from tests.meetings_flows import utc
 
 COUNSELLING, PARENTING = "Counselling and mental health", "Parenting support"
+NOVEMBER, DECEMBER = "November 2026", "December 2026"
 CENSUS: dict[str, Any] = {
     "services": [
         {"slug": "counselling", "title": COUNSELLING, "counts": "children or young people",
@@ -81,13 +85,15 @@ async def type_figures(user: SimUser, message: BotMessage, waiting: str, weeks: 
     await user.wait_for_text("are waiting now?")
     await user.send(waiting)
     if waiting.strip() != "0":
-        await user.wait_for_text("typical wait")
+        wait_question = await user.wait_for_text("typical wait")
         if weeks in WEEK_BUTTONS:
-            await user.press(weeks)
+            await user.press(weeks, wait_question)
         else:
             await user.send(weeks)
-    await user.wait_for_text("closed to new referrals?")
-    await user.press("Yes, closed" if closed else "No, open")
+    # The buttons of this question, not the newest keyboard: the month's next question (another
+    # service) can arrive while this one is being answered.
+    closed_question = await user.wait_for_text("closed to new referrals?")
+    await user.press("Yes, closed" if closed else "No, open", closed_question)
     return await user.wait_for_text("✅")
 
 
@@ -95,3 +101,32 @@ def census_questions(user: SimUser) -> list[str]:
     """Every census question the member was sent (as sent, before any answer edited it)."""
     return [m.content for m in user.tg.chat_events(user.chat_id)
             if m.event == "sent" and m.content.startswith(("📋 Waiting lists", "⏰ Reminder"))]
+
+
+async def seed_three_organisations(tg: FakeTelegram, clock: FakeClock,
+                                   ) -> tuple[SimUser, str]:
+    """November and December answered by three organisations (one named), a fourth taking
+    part that never answers; an issue with figures raised for the Early Help Board."""
+    named, quiet, small, silent = tg.user(), tg.user(), tg.user(), tg.user()
+    officer = tg.user(user_id=ADMIN_ID)
+    for user, organisation in ((named, "Hope Counselling"), (quiet, "Quiet Trust"),
+                               (small, "Small Steps"), (silent, "Silent Org")):
+        await join(user, organisation=organisation)
+    await take_part(named, [COUNSELLING, PARENTING], named=True)
+    await take_part(quiet, [COUNSELLING], named=False)
+    await take_part(small, [COUNSELLING], named=False)
+    await take_part(silent, [COUNSELLING], named=True)
+    await type_figures(named, await question(named, NOVEMBER, COUNSELLING), "10", "8", False)
+    await type_figures(named, await question(named, NOVEMBER, PARENTING), "5", "4", False)
+    await type_figures(quiet, await question(quiet, NOVEMBER, COUNSELLING), "20", "12", False)
+    await small.press("No waiting list now", await question(small, NOVEMBER, COUNSELLING))
+    await small.wait_for_text("✅")
+    ref = await raise_issue(named)
+    await accept(officer, ref)
+
+    clock.now = utc(2026, 12, 1, 9, 30)
+    for user in (named, small):
+        await user.press("Same as last month", await question(user, DECEMBER, COUNSELLING))
+        await user.wait_for_text("✅")
+    await type_figures(quiet, await question(quiet, DECEMBER, COUNSELLING), "30", "26", True)
+    return silent, ref

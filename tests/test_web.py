@@ -21,7 +21,8 @@ from playwright.async_api import Browser, Page, async_playwright
 from bot.cli import main
 from bot.cli_options import CliContext
 from bot.runtime import close_services, open_services
-from settings.config import Config, ConfigError
+from settings.config import Config, ConfigError, DatabaseConfig
+from tests.census_flows import CENSUS, seed_three_organisations
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.telegram_users import SimUser
 from tests.flows import join
@@ -37,7 +38,15 @@ from tests.issues_flows import (
     raise_issue,
 )
 from tests.meetings_flows import FORUM, answer, open_card, seed
-from tests.web_support import launch, phone, screenshot, serious_violations, site, web_config
+from tests.web_support import (
+    launch,
+    phone,
+    require_chromium,
+    screenshot,
+    serious_violations,
+    site,
+    web_config,
+)
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -54,6 +63,7 @@ RESPONSE = "The board funds two more early help workers from January."
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def browser() -> AsyncIterator[Browser]:
     """One Chromium for the module: starting it is the slow part of a browser test."""
+    require_chromium()
     async with async_playwright() as playwright:
         chromium = await launch(playwright)
         yield chromium
@@ -299,6 +309,55 @@ async def test_meetings_page_and_calendar_feed_follow_changes(
         await context.close()
 
 
+async def test_waiting_lists_page_shows_the_trend_and_withholds_small_numbers(
+    tg: FakeTelegram, browser: Browser, clock: FakeClock, tmp_path: Path
+) -> None:
+    config = web_config(tmp_path, tg, census=CENSUS)
+    async with running_bot(config, clock):
+        await add_board_meeting(config, EARLY_HELP, at(2027, 1, 12), at(2027, 1, 5))
+        await seed_three_organisations(tg, clock)
+        context = await phone(browser)
+        page = await context.new_page()
+        await page.goto(site(config) + "/")
+        await page.get_by_role("link", name="Waiting lists").click()
+        assert page.url.endswith("/waiting-lists.html")
+        assert await page.title() == "Waiting lists | Linked-up network"
+        assert "The census began in November 2026" in await text_of(page)
+
+        counselling = await text_of(page, "section[aria-labelledby=service-counselling]")
+        assert ("December 2026: 40 waiting, from 3 organisations; median wait 17 weeks, "
+                "longest 26 weeks; 1 of them closed to new referrals.") in counselling
+        table = page.get_by_role("table", name="Counselling and mental health, month by month, "
+                                 "newest first (waits in weeks)")
+        rows = [" ".join((await row.inner_text()).split())
+                for row in await table.get_by_role("row").all()]
+        assert rows == ["Month Waiting Reported by Median wait Longest wait",
+                        "Dec 2026 40 3 17 26", "Nov 2026 30 3 10 12"]
+        parenting = await text_of(page, "section[aria-labelledby=service-parenting]")
+        assert "December 2026: fewer than three organisations reported." in parenting
+        assert "Nov 2026 fewer than three organisations reported" in parenting
+        assert "5 " not in parenting.replace("2026", "")  # one organisation's 5 families
+        shown = await text_of(page)
+        for name in ("Hope Counselling", "Quiet Trust", "Small Steps"):
+            assert name not in shown
+        assert "Oct 2026" not in shown  # no census then: no empty months
+        assert await serious_violations(page) == []
+        overflow = await page.evaluate(  # the tables fit a phone's width: no sideways scrolling
+            "[...document.querySelectorAll('.table-wrap')]"
+            ".map(w => w.scrollWidth - w.clientWidth)")
+        assert overflow == [0, 0, 0]
+        await screenshot(page, "waiting-lists", tmp_path)
+
+        folder = tmp_path / "site"
+        await export(config, clock, folder)
+        exported = (folder / "waiting-lists.html").read_text("utf-8")
+        assert "40 waiting, from 3 organisations" in exported
+        await page.goto((folder / "meetings.html").as_uri())
+        await page.get_by_role("link", name="Waiting lists").click()
+        assert page.url.endswith("/waiting-lists.html")
+        await context.close()
+
+
 async def test_bad_addresses_get_pages_and_embedding_follows_the_config(
     tg: FakeTelegram, browser: Browser, clock: FakeClock, tmp_path: Path
 ) -> None:
@@ -315,6 +374,7 @@ async def test_bad_addresses_get_pages_and_embedding_follows_the_config(
             ("/?theme=" + "x" * 5000, 400, "The address is too long or malformed."),
             ("/?theme=youth&theme=early-help", 400, "The address is too long or malformed."),
             ("/no/such/page", 404, "There is no such page here."),
+            ("/waiting-lists.html", 404, "The network's waiting-list census has not started"),
         ):
             response = await page.goto(site(config) + address)
             assert response is not None and response.status == status, address
@@ -325,6 +385,7 @@ async def test_bad_addresses_get_pages_and_embedding_follows_the_config(
             assert await page.locator("link[rel=stylesheet]").count() == 1
             style = await page.evaluate("getComputedStyle(document.body).fontFamily")
             assert "DejaVu Sans" in style, address  # the style sheet loads on every page
+            assert await page.get_by_role("link", name="Waiting lists").count() == 0
         posted = await page.request.post(site(config) + "/", data="x")
         assert posted.status == 405
         assert await serious_violations(page) == []
@@ -350,8 +411,11 @@ async def test_a_busy_web_port_stops_start_up_with_one_line(
 ) -> None:
     config = web_config(tmp_path, tg)
     assert config.web is not None
+    # Another bot with a database of its own: one sharing the database stops before the web
+    # server starts (only one instance may hold a database).
+    other = config.model_copy(update={"database": DatabaseConfig(path=tmp_path / "other.sqlite3")})
     async with running_bot(config, clock):
         busy = re.escape(f"web.port: cannot listen on 127.0.0.1:{config.web.port}")
         with pytest.raises(ConfigError, match=busy):
-            async with running_bot(config, clock):
+            async with running_bot(other, clock):
                 pass

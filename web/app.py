@@ -48,37 +48,48 @@ class PublicSite:
     def page(self, html: str, status_code: int = 200) -> HTMLResponse:
         return HTMLResponse(html, status_code=status_code, headers=NO_STORE)
 
-    def error(self, status_code: int, message: str | None = None) -> HTMLResponse:
+    async def error(self, status_code: int, message: str | None = None) -> HTMLResponse:
+        """The error page, with the site's own links (what is not found is never a crash)."""
+        return self.error_page(status_code, message, await self.links.live(self.record))
+
+    def error_page(self, status_code: int, message: str | None, links: Links) -> HTMLResponse:
         title, default = {
             400: (texts.BAD_REQUEST_TITLE, texts.BAD_REQUEST),
             404: (texts.NOT_FOUND_TITLE, texts.NOT_FOUND),
             405: (texts.NOT_ALLOWED_TITLE, texts.NOT_ALLOWED),
         }.get(status_code, (texts.SERVER_ERROR_TITLE, texts.SERVER_ERROR))
-        return self.page(self.pages.error(title, message or default, self.links), status_code)
+        return self.page(self.pages.error(title, message or default, links), status_code)
 
     async def you_said(self, request: Request) -> Response:
         chosen: dict[str, str] = {}
         for name in FILTERS:
             values = request.query_params.getlist(name)
             if len(values) > 1:
-                return self.error(400)
+                return await self.error(400)
             if values and values[0]:
                 chosen[name] = values[0]
         try:
             view = await self.record.you_said(chosen.get("theme"), chosen.get("board"))
         except UnknownChoice as unknown:
-            return self.error(404, unknown.message)
-        return self.page(self.pages.you_said(view, self.links))
+            return await self.error(404, unknown.message)
+        return self.page(self.pages.you_said(view, await self.links.live(self.record)))
 
     async def issue(self, request: Request) -> Response:
         ref = request.path_params["ref"]
         issue = await self.record.issue(ref) if REF.match(ref) else None
         if issue is None:
-            return self.error(404, texts.NO_SUCH_ISSUE.format(ref=ref[:40]))
-        return self.page(self.pages.issue(issue, self.links))
+            return await self.error(404, texts.NO_SUCH_ISSUE.format(ref=ref[:40]))
+        return self.page(self.pages.issue(issue, await self.links.live(self.record)))
 
     async def meetings(self, request: Request) -> Response:
-        return self.page(self.pages.meetings(await self.record.meetings(), self.links))
+        return self.page(self.pages.meetings(await self.record.meetings(),
+                                             await self.links.live(self.record)))
+
+    async def waiting_lists(self, request: Request) -> Response:
+        view = await self.record.waiting_lists()
+        if view is None:
+            return await self.error(404, texts.WAITING_NONE)
+        return self.page(self.pages.waiting_lists(view, await self.links.live(self.record)))
 
     async def calendar(self, request: Request) -> Response:
         return Response(await self.record.calendar(), media_type="text/calendar; charset=utf-8",
@@ -90,7 +101,7 @@ class PublicSite:
         token = request.path_params["token"]
         target = await self.count_read(token) if self.count_read and len(token) <= 64 else None
         if target is None:
-            return self.error(404, texts.NO_SUCH_LINK)
+            return await self.error(404, texts.NO_SUCH_LINK)
         return RedirectResponse(target, status_code=302, headers=NO_STORE)
 
     async def stylesheet(self, request: Request) -> Response:
@@ -106,6 +117,7 @@ def routes(site: PublicSite) -> list[BaseRoute]:
         Route("/issue-{ref}.html", site.issue, methods=["GET"]),
         Route("/meetings.html", site.meetings, methods=["GET"]),
         Route("/meetings.ics", site.calendar, methods=["GET"]),
+        Route("/waiting-lists.html", site.waiting_lists, methods=["GET"]),
         Route("/style.css", site.stylesheet, methods=["GET"]),
         Route("/r/{token}", site.read, methods=["GET"]),
     ]
@@ -152,7 +164,8 @@ class Guard:
 
         if len(scope.get("query_string", b"")) > MAX_QUERY or len(
                 scope.get("raw_path", b"")) > MAX_PATH:
-            await self.site.error(400)(scope, receive, with_headers)
+            page = self.site.error_page(400, None, self.site.links)
+            await page(scope, receive, with_headers)
             return
         await self.app(scope, receive, with_headers)
 
@@ -160,10 +173,11 @@ class Guard:
 def build_app(site: PublicSite, frame_origins: list[str]) -> ASGIApp:
     async def http_error(request: Request, error: Exception) -> Response:
         assert isinstance(error, HTTPException)
-        return site.error(error.status_code)
+        return await site.error(error.status_code)
 
     async def server_error(request: Request, error: Exception) -> Response:
-        return site.error(500)  # the server logs the exception itself
+        # the server logs the exception itself; the page must not need the database
+        return site.error_page(500, None, site.links)
 
     app = Starlette(routes=routes(site),
                     exception_handlers={HTTPException: http_error, Exception: server_error})

@@ -12,15 +12,17 @@ import re
 from itertools import product
 from pathlib import Path
 
-from web.pages import CALENDAR, MEETINGS, Links, Pages, stylesheet
+from web.pages import CALENDAR, MEETINGS, WAITING_LISTS, Links, Pages, stylesheet
 from web.public import PublicRecord
 
-OURS = re.compile(r"^(index(--[a-z0-9-]+)*|issue-[A-Z0-9-]+)\.html$")
+OURS = re.compile(r"^(index(--[a-z0-9-]+)*|issue-[A-Z0-9-]+|waiting-lists)\.html$")
 
 
 async def site_files(record: PublicRecord, pages: Pages, links: Links) -> dict[str, bytes]:
     """Every page under its file name: each combination of theme and board filters, each
-    published issue, the meetings page, the calendar feed and the style sheet."""
+    published issue, the meetings page, the waiting lists (once the census is in use), the
+    calendar feed and the style sheet."""
+    links = await links.live(record)
     files: dict[str, bytes] = {}
     themes = [None, *(theme.slug for theme in await record.themes())]
     boards = [None, *(board.slug for board in record.boards)]
@@ -32,6 +34,9 @@ async def site_files(record: PublicRecord, pages: Pages, links: Links) -> dict[s
         if issue is not None:
             files[links.issue(ref)] = pages.issue(issue, links).encode("utf-8")
     files[MEETINGS] = pages.meetings(await record.meetings(), links).encode("utf-8")
+    waiting = await record.waiting_lists()
+    if waiting is not None:
+        files[WAITING_LISTS] = pages.waiting_lists(waiting, links).encode("utf-8")
     files[CALENDAR] = await record.calendar()
     files["style.css"] = stylesheet()
     return files

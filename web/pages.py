@@ -9,7 +9,7 @@ string, where a folder has one file per choice (see :meth:`Links.home`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -17,13 +17,14 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from web.public import Meetings, PublicIssue, YouSaid
+from web.public import Meetings, PublicIssue, PublicRecord, WaitingLists, YouSaid
 from wording import web as texts
 
 STYLESHEET = Path(__file__).with_name("static") / "style.css"
 INDEX = "index.html"
 MEETINGS = "meetings.html"
 CALENDAR = "meetings.ics"
+WAITING_LISTS = "waiting-lists.html"
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,12 @@ class Links:
     """True for a folder of files: filters become file names instead of query strings."""
     public_url: str | None
     """The site's address, for the calendar subscription; None if it is not known."""
+    waiting_lists: bool = False
+    """Whether the census is in use, so the pages link to its page."""
+
+    async def live(self, record: PublicRecord) -> Links:
+        """These links as the record stands now (the census page appears with its first month)."""
+        return replace(self, waiting_lists=await record.census_in_use())
 
     @property
     def root(self) -> str:
@@ -89,6 +96,9 @@ class Pages:
 
     def meetings(self, view: Meetings, links: Links) -> str:
         return self._render("meetings.html.j2", links, MEETINGS, view=view)
+
+    def waiting_lists(self, view: WaitingLists, links: Links) -> str:
+        return self._render("waiting_lists.html.j2", links, WAITING_LISTS, view=view)
 
     def error(self, title: str, message: str, links: Links) -> str:
         return self._render("error.html.j2", links, "", title=title, message=message)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from db import census as census_repo
 from db import issues as issues_repo
 from db import meetings as meetings_repo
 from db import themes as themes_repo
@@ -25,7 +26,7 @@ from db.issues import ACCEPTED, CLOSED, REPORTED, RESPONDED, Issue, Publication
 from db.meetings import BOARD, GOING, NETWORK, Meeting
 from db.timeutil import Clock
 from settings.config import Config
-from web.sources import Sources
+from web.sources import Sources, Trend
 from wording import meetings as meeting_texts
 from wording import web as texts
 
@@ -105,6 +106,22 @@ class BoardDate:
 class Meetings:
     network: list[PublicMeeting]
     boards: list[BoardDate]
+
+
+@dataclass(frozen=True)
+class ServiceTrend:
+    title: str
+    slug: str
+    latest: Trend
+    months: list[Trend]
+    """Newest first, from the month the census began (at most twelve)."""
+
+
+@dataclass(frozen=True)
+class WaitingLists:
+    services: list[ServiceTrend]
+    first_month: str
+    """The first month anyone answered: the series starts there, not with empty months."""
 
 
 class UnknownChoice(Exception):
@@ -237,6 +254,26 @@ class PublicRecord:
             year=year, heard_this_year=len(this_year), overdue_weeks=self.overdue_weeks,
             in_time=len(in_time), decided=len(answered) + len(ran_out),
             median_days=statistics.median(days) if days else None,
+        )
+
+    # --- waiting lists ---------------------------------------------------------------------
+
+    async def census_in_use(self) -> bool:
+        return await census_repo.first_answered_month(self.db) is not None
+
+    async def waiting_lists(self) -> WaitingLists | None:
+        """The census's published series per service type; None until someone has answered."""
+        first = await census_repo.first_answered_month(self.db)
+        if first is None:
+            return None
+        by_service: dict[str, list[Trend]] = {}
+        for trend in await self.sources.waiting_lists():
+            if trend.month >= first:  # '2026-11' keys sort as months do
+                by_service.setdefault(trend.service_slug, []).append(trend)
+        return WaitingLists(
+            services=[ServiceTrend(series[0].service_title, slug, series[-1], series[::-1])
+                      for slug, series in by_service.items()],
+            first_month=first,
         )
 
     # --- meetings -------------------------------------------------------------------------

@@ -1,8 +1,9 @@
 """What the public pages take from other features, handed over by ``bot/`` when it assembles.
 
-The pages count the organisations behind an issue exactly as the board report does, and build
-the calendar feed with the same events as "Add to calendar"; rather than importing those
-features, this package names the two functions it needs and ``bot.runtime`` passes them in.
+The pages count the organisations behind an issue exactly as the board report does, build the
+calendar feed with the same events as "Add to calendar", and show the census series with the
+board report's suppression already applied; rather than importing those features, this package
+names the functions it needs and ``bot.runtime`` passes them in.
 """
 
 from __future__ import annotations
@@ -36,7 +37,41 @@ class Behind(Protocol):
         ...
 
 
+class Trend(Protocol):
+    """One month of one service type in the census, as it may be published: a point from fewer
+    than three organisations is ``suppressed`` and carries no figures."""
+
+    @property
+    def month(self) -> str: ...
+
+    @property
+    def service_slug(self) -> str: ...
+
+    @property
+    def service_title(self) -> str: ...
+
+    @property
+    def suppressed(self) -> bool: ...
+
+    @property
+    def organisations(self) -> int | None: ...
+
+    @property
+    def waiting(self) -> int | None: ...
+
+    @property
+    def median_wait_weeks(self) -> float | None: ...
+
+    @property
+    def longest_wait_weeks(self) -> int | None: ...
+
+    @property
+    def closed_to_referrals(self) -> int | None: ...
+
+
 @dataclass(frozen=True)
 class Sources:
     behind: Callable[[Database, Issue], Awaitable[Behind]]
     calendar_feed: Callable[[Sequence[Meeting], ZoneInfo, datetime, str], bytes]
+    waiting_lists: Callable[[], Awaitable[Sequence[Trend]]]
+    """The last twelve census months up to now, per service type, oldest first."""

@@ -12,6 +12,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from wording.census import SUPPRESSED as SUPPRESSED
+from wording.census import month_label
+from wording.census import short_month as short_month
+from wording.census import weeks as weeks
 from wording.issues import day
 
 NETWORK = "Linked-up network"
@@ -20,6 +24,7 @@ SKIP = "Skip to the content"
 NAV_LABEL = "Pages"
 NAV_YOU_SAID = "You said, we did"
 NAV_MEETINGS = "Meetings"
+NAV_WAITING = "Waiting lists"
 FOOTER = (
     "The Linked-up network is the local network of voluntary organisations working with "
     "children, young people and families. Organisations raise issues through the network's "
@@ -157,6 +162,47 @@ CANCELLED = "Cancelled"
 
 def places_left(left: int, capacity: int) -> str:
     return f"{left} of {capacity} left"
+
+
+# --- waiting lists ------------------------------------------------------------------------------
+
+WAITING_TITLE = "Waiting lists"
+WAITING_INTRO = (
+    "Every month, member organisations tell the network how many children, young people or "
+    "families are waiting for the services they run, and for how long. These are their figures "
+    "added up, per type of service."
+)
+WAITING_RULE = (
+    "A month in which fewer than three organisations reported a type of service shows no "
+    "figures, so that no organisation's own list can be worked out. Each service counts the "
+    "people waiting in its own way (children, young people or families)."
+)
+WAITING_COLUMNS = ("Month", "Waiting", "Reported by", "Median wait", "Longest wait")
+WAITING_NONE = "The network's waiting-list census has not started yet."
+
+
+def waiting_since(first_month: str) -> str:
+    return f"The census began in {month_label(first_month)}; the table shows up to twelve months."
+
+
+def waiting_latest(month: str, waiting: int | None, organisations: int | None,
+                   median: float | None, longest: int | None, closed: int | None) -> str:
+    """The newest month in one sentence, or why it has no figures."""
+    if waiting is None or organisations is None:
+        return f"{month_label(month)}: {SUPPRESSED}."
+    waits = (f"; median wait {weeks(median)}, longest {weeks(longest)}"
+             if median is not None else "")
+    shut = (f"; {closed} of them closed to new referrals" if closed else "")
+    return (f"{month_label(month)}: {waiting:,} waiting, from {organisations} organisations"
+            f"{waits}{shut}.")
+
+
+def number(value: float | None) -> str:
+    return "—" if value is None else f"{value:,g}"
+
+
+def waiting_caption(title: str) -> str:
+    return f"{title}, month by month, newest first (waits in weeks)"
 
 
 # --- errors -------------------------------------------------------------------------------------

@@ -331,6 +331,8 @@ class SimUser(ChatView):
         self.last_name = last_name
         self.username = username
         self.language_code = language_code
+        self.actions = 0
+        """Messages sent and buttons pressed: how much a flow asks of the person."""
 
     def to_api(self) -> dict[str, Any]:
         user: dict[str, Any] = {"id": self.id, "is_bot": False, "first_name": self.first_name}
@@ -351,6 +353,7 @@ class SimUser(ChatView):
     ) -> BotMessage:
         """Queue a text message update from this user (to the private chat or ``chat``)."""
         chat_id = chat.chat_id if chat is not None else self.id
+        self.actions += 1
         return self.tg.queue_user_message(self, chat_id, text, reply_to=reply_to)
 
     async def press(
@@ -386,6 +389,7 @@ class SimUser(ChatView):
                 f"button {button!r} on message {msg.message_id} has no callback_data "
                 f"(url={target.url!r}); it cannot be pressed into a callback query"
             )
+        self.actions += 1
         return self.tg.queue_callback_query(self, msg, target.callback_data)
 
     async def block(self) -> None:
