@@ -24,7 +24,21 @@ if TYPE_CHECKING:
     from settings.config import Config
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class Linkedup(click.Group):
+    """Every command's database trouble (a read-only folder, a file it cannot write, a full
+    disk) is one line naming the file and what to do, never SQLite's traceback."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        from db.database import DatabaseUnavailable
+
+        try:
+            return super().invoke(ctx)
+        except DatabaseUnavailable as error:
+            raise click.ClickException(str(error)) from None
+
+
+@click.group(cls=Linkedup,
+             context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option("-v", "--verbose", is_flag=True, help="Log debug detail.")
 def main(verbose: bool) -> None:
     """linkedup-bot: the Linked-up network's Telegram bot.
@@ -52,6 +66,8 @@ def run(config_path: Path | None, webhook: bool) -> None:
     """
     from telegram.error import InvalidToken, NetworkError
 
+    from bot.instance import AnotherInstance
+    from bot.resilience import describe
     from settings.config import ConfigError
 
     config = load_or_exit(config_path, need_token=True)
@@ -63,7 +79,7 @@ def run(config_path: Path | None, webhook: bool) -> None:
         )
     try:
         asyncio.run(_run_until_signalled(config, cli_clock()))
-    except ConfigError as error:  # e.g. the web pages' port is taken
+    except (ConfigError, AnotherInstance) as error:  # e.g. the web pages' port is taken
         raise click.ClickException(str(error)) from None
     except InvalidToken:
         raise click.ClickException(
@@ -72,8 +88,9 @@ def run(config_path: Path | None, webhook: bool) -> None:
         ) from None
     except NetworkError as error:
         raise click.ClickException(
-            f"cannot reach Telegram at {config.telegram.base_url} ({error.message}); check the "
-            "server's network, or telegram.base_url"
+            f"cannot reach Telegram at {config.telegram.base_url} ({describe(error)}); check "
+            "the server's network, or telegram.base_url (telegram.start_retry_seconds says how "
+            "long to keep trying)"
         ) from None
 
 
@@ -100,7 +117,12 @@ def init(config_path: Path) -> None:
     if config_path.exists():
         click.echo(f"{config_path} exists already; leaving it as it is.")
     else:
-        shutil.copyfile(EXAMPLE_CONFIG, config_path)
+        try:
+            shutil.copyfile(EXAMPLE_CONFIG, config_path)
+        except OSError as error:
+            raise click.ClickException(
+                f"cannot write the config file {config_path} ({error.strerror or error}): give "
+                "--config a path in a folder this user can write to") from None
         click.echo(f"Wrote {config_path}: add your bot token and admin ids.")
     config = load_or_exit(config_path)
     version = asyncio.run(_migrate(config.database.path))

@@ -17,6 +17,8 @@ from urllib.parse import urlsplit
 from telegram import Bot, Update
 
 from bot.app import build_application
+from bot.instance import PollingRequest, PollingWatch, running_alone
+from bot.resilience import QuietRequest, wait_for_telegram
 from bot.schedule import start_ticking
 from bot.services import Services
 from bot.telegram_transport import TelegramTransport
@@ -51,12 +53,21 @@ from wording import delivery as delivery_texts
 log = logging.getLogger(__name__)
 
 
-async def open_services(config: Config, clock: Clock = utcnow) -> Services:
+def telegram_sender(config: Config) -> Bot:
+    """The bot the delivery engine sends with (the application has its own)."""
+    return Bot(config.token, base_url=config.telegram.base_url,
+               base_file_url=config.telegram.base_file_url or "https://api.telegram.org/file/bot",
+               request=QuietRequest(connection_pool_size=8))
+
+
+async def open_services(
+    config: Config, clock: Clock = utcnow, sender: Bot | None = None
+) -> Services:
     """Everything the bot and the command line work with. Nothing here calls Telegram: the
     command line only queues, and :func:`serve` connects the engine's bot when it runs."""
     db = await Database.open(config.database.path)
     try:
-        return await _assemble(config, db, clock)
+        return await _assemble(config, db, clock, sender or telegram_sender(config))
     except BaseException:
         await db.close()  # aiosqlite's thread would otherwise keep the process alive
         raise
@@ -66,12 +77,10 @@ def _progress_message(progress: DispatchProgress) -> OutgoingMessage:
     return OutgoingMessage(delivery_texts.progress(progress))
 
 
-async def _assemble(config: Config, db: Database, clock: Clock) -> Services:
+async def _assemble(config: Config, db: Database, clock: Clock, sender: Bot) -> Services:
     await themes_repo.sync_from_config(
         db, [themes_repo.Theme(t.slug, t.title, t.description) for t in config.themes]
     )
-    sender = Bot(config.token, base_url=config.telegram.base_url,
-                 base_file_url=config.telegram.base_file_url or "https://api.telegram.org/file/bot")
     timings = config.delivery
     delivery = DeliveryEngine(db, TelegramTransport(sender), clock=clock,
                               progress_renderer=_progress_message,
@@ -127,9 +136,11 @@ async def close_services(services: Services) -> None:
 
 
 @asynccontextmanager
-async def running_application(services: Services) -> AsyncIterator[BotApplication]:
+async def running_application(
+    services: Services, watch: PollingWatch, polling: PollingRequest
+) -> AsyncIterator[BotApplication]:
     """The application initialised and started, with its update source, for the duration."""
-    application = build_application(services)
+    application = build_application(services, polling)
     config = services.config.telegram
     async with application:
         await publish_command_menus(application, config.admins)
@@ -150,7 +161,8 @@ async def running_application(services: Services) -> AsyncIterator[BotApplicatio
                 allowed_updates=Update.ALL_TYPES,
             )
         else:
-            await updater.start_polling(allowed_updates=Update.ALL_TYPES, timeout=10)
+            await updater.start_polling(allowed_updates=Update.ALL_TYPES, timeout=10,
+                                        error_callback=watch.on_error)
         mode = f"webhook at {config.webhook_url}" if config.webhook_url else "long polling"
         log.info("linkedup-bot is running as @%s (%s)", application.bot.username, mode)
         try:
@@ -180,17 +192,45 @@ async def serve(
     ready: asyncio.Event | None = None,
 ) -> None:
     """Run until ``stop`` is set; ``ready`` is set once updates are being received (and the
-    web pages served, if configured)."""
-    services = await open_services(config, clock)
+    web pages served, if configured).
+
+    Telegram is asked first, so a bot that cannot reach it (or whose token is refused) leaves
+    no database behind; the database's lock comes next, so a second bot on this server stops
+    before touching it."""
+    sender = telegram_sender(config)
     try:
-        await services.sender.initialize()
+        await wait_for_telegram(sender, config.telegram.base_url,
+                                config.telegram.start_retry_seconds)
+        with running_alone(config.database.path):
+            await _serve_connected(config, stop, clock, ready, sender)
+    finally:
+        await sender.shutdown()
+
+
+async def _serve_connected(
+    config: Config, stop: asyncio.Event, clock: Clock, ready: asyncio.Event | None, sender: Bot
+) -> None:
+    services = await open_services(config, clock, sender)
+    polling = PollingRequest()
+    watch = PollingWatch(polling)
+    try:
         if services.mailchimp is not None:  # the email's /commands link to the bot's chat
             campaigns = services.mailchimp.campaigns
-            campaigns.network = replace(campaigns.network, bot_username=services.sender.username)
-        async with serving_web(services), running_application(services):
+            campaigns.network = replace(campaigns.network, bot_username=sender.username)
+        async with serving_web(services), running_application(services, watch, polling):
             if ready is not None:
                 ready.set()
-            await stop.wait()
+            await _first_of(stop, watch.displaced)
+        watch.check()
         log.info("linkedup-bot stopped")  # only after a start: a failed start says why instead
     finally:
         await close_services(services)
+
+
+async def _first_of(*events: asyncio.Event) -> None:
+    waiting = [asyncio.create_task(event.wait()) for event in events]
+    try:
+        await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in waiting:
+            task.cancel()

@@ -9,6 +9,8 @@ and every other statement waits for that lock unless it runs inside the same tas
 from __future__ import annotations
 
 import asyncio
+import errno
+import sqlite3
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -19,6 +21,48 @@ import aiosqlite
 from db.migrate import apply_migrations
 
 Params = Sequence[Any] | dict[str, Any]
+
+_UNUSABLE = ("SQLITE_CANTOPEN", "SQLITE_READONLY", "SQLITE_IOERR", "SQLITE_FULL",
+             "SQLITE_NOTADB", "SQLITE_PERM", "SQLITE_BUSY")
+"""SQLite's answers about the file and the disk (not about our SQL)."""
+
+SET_ANOTHER_PATH = ("set database.path to a file in a folder this user can write to, or fix the "
+                    "permissions")
+
+
+class DatabaseUnavailable(Exception):
+    """The database file cannot be opened or written: the message is the line to show."""
+
+    def __init__(self, path: Path, reason: str, what_to_do: str = SET_ANOTHER_PATH) -> None:
+        super().__init__(f"cannot use the database {path} ({reason}): {what_to_do}")
+
+
+def unusable_file(error: BaseException) -> str | None:
+    """Why a file cannot serve as a database, if that is what ``error`` says."""
+    if isinstance(error, OSError):
+        return error.strerror or str(error)
+    if isinstance(error, sqlite3.Error) and str(error.sqlite_errorname).startswith(_UNUSABLE):
+        return str(error)
+    return None
+
+
+def _make_folder(path: Path) -> None:
+    folder = path.parent
+    if folder.exists() and not folder.is_dir():
+        raise NotADirectoryError(errno.ENOTDIR, f"{folder} is a file, not a folder")
+    folder.mkdir(parents=True, exist_ok=True)
+
+
+@asynccontextmanager
+async def naming_the_file(path: Path, what_to_do: str = SET_ANOTHER_PATH) -> AsyncIterator[None]:
+    """Turn the operating system's or SQLite's complaint about ``path`` into one line."""
+    try:
+        yield
+    except (OSError, sqlite3.Error) as error:
+        reason = unusable_file(error)
+        if reason is None:
+            raise
+        raise DatabaseUnavailable(path, reason, what_to_do) from None
 
 
 class Database:
@@ -32,19 +76,32 @@ class Database:
 
     @classmethod
     async def open(cls, path: Path | str, *, migrate: bool = True) -> Database:
+        """Open (creating it, and its folder, if need be) and bring the schema up to date; a
+        file that cannot serve raises :class:`DatabaseUnavailable` naming it."""
         path = Path(path)
-        if str(path) != ":memory:":
-            path.parent.mkdir(parents=True, exist_ok=True)
-        conn = await aiosqlite.connect(str(path), isolation_level=None)
+        async with naming_the_file(path):
+            if str(path) != ":memory:":
+                _make_folder(path)
+                # Plain sqlite3 first: aiosqlite's worker thread outlives a failed connect and
+                # crashes the process's exit with a traceback once the event loop is gone.
+                await asyncio.to_thread(lambda: sqlite3.connect(path).close())
+            conn = await aiosqlite.connect(str(path), isolation_level=None)
+            try:
+                await cls._prepare(conn, migrate)
+            except BaseException:
+                await conn.close()  # aiosqlite's thread would otherwise keep the process alive
+                raise
+        return cls(conn, path)
+
+    @staticmethod
+    async def _prepare(conn: aiosqlite.Connection, migrate: bool) -> None:
         conn.row_factory = aiosqlite.Row
         await conn.execute("PRAGMA journal_mode=WAL")
         await conn.execute("PRAGMA foreign_keys=ON")
         await conn.execute("PRAGMA busy_timeout=5000")
         await conn.execute("PRAGMA synchronous=NORMAL")
-        database = cls(conn, path)
         if migrate:
             await apply_migrations(conn)
-        return database
 
     async def close(self) -> None:
         await self._conn.close()
@@ -117,8 +174,9 @@ class Database:
 
     async def backup_to(self, destination: Path) -> None:
         """SQLite's online backup: a consistent copy while the bot keeps writing."""
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        async with self._turn():
+        async with naming_the_file(destination, "choose a backup destination this user can "
+                                                "write to"), self._turn():
+            _make_folder(destination)
             target = await aiosqlite.connect(str(destination))
             try:
                 await self._conn.backup(target)

@@ -327,6 +327,17 @@ async def move_chat(db: Database, delivery: Delivery, new_chat_id: int) -> None:
         )
 
 
+async def follow_chat(db: Database, old_chat_id: int, new_chat_id: int) -> None:
+    """A group became a supergroup while the bot answered there: its member and whatever is
+    still queued for it move to the new chat (OR IGNORE as in :func:`move_chat`)."""
+    async with db.transaction():
+        await members.move_chat(db, old_chat_id, new_chat_id)
+        await db.execute(
+            "UPDATE OR IGNORE deliveries SET chat_id = ? WHERE chat_id = ? AND status = 'pending'",
+            (new_chat_id, old_chat_id),
+        )
+
+
 async def cancel(db: Database, key: str) -> Dispatch | None:
     """Stop a dispatch: what is queued is skipped; rows already in flight finish normally."""
     async with db.transaction():

@@ -115,6 +115,10 @@ async def set_chat_id(db: Database, member_id: int, chat_id: int) -> None:
     await db.execute("UPDATE members SET chat_id = ? WHERE id = ?", (chat_id, member_id))
 
 
+async def move_chat(db: Database, old_chat_id: int, new_chat_id: int) -> None:
+    await db.execute("UPDATE members SET chat_id = ? WHERE chat_id = ?", (new_chat_id, old_chat_id))
+
+
 async def set_only_my_themes(db: Database, member_id: int, only: bool) -> None:
     await db.execute(
         "UPDATE members SET only_my_themes = ? WHERE id = ?", (int(only), member_id)

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from telegram import InputFile, Update
-from telegram.ext import CommandHandler
 
 from handlers.access import admin_only
-from handlers.context import BotApplication, BotContext
+from handlers.context import BotContext
 from handlers.replies import reply
 from members.reports import members_csv, membership_counts
 from wording import admin as texts
@@ -29,8 +28,3 @@ async def export_command(update: Update, context: BotContext) -> None:
         InputFile(export.csv, filename=f"linkedup-members-{stamp}.csv"),
         caption=texts.MEMBERS_EXPORT_CAPTION.format(count=export.rows),
     )
-
-
-def register(application: BotApplication) -> None:
-    application.add_handler(CommandHandler("members", members_command))
-    application.add_handler(CommandHandler("export", export_command))

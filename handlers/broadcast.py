@@ -7,13 +7,7 @@ import uuid
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import (
-    CallbackQueryHandler,
-    CommandHandler,
-    ConversationHandler,
-    MessageHandler,
-    filters,
-)
+from telegram.ext import ConversationHandler
 
 from broadcasts.service import (
     TEXT_LIMIT,
@@ -24,9 +18,8 @@ from broadcasts.service import (
 )
 from db import themes as themes_repo
 from handlers.access import admin_only
-from handlers.context import BotApplication, BotContext
+from handlers.context import BotContext
 from handlers.keyboards import from_buttons, inline
-from handlers.leaving import TYPED_TEXT, leave_on_other_command
 from handlers.replies import close_buttons, reply
 from wording import broadcasts as texts
 
@@ -134,20 +127,3 @@ async def preview_button(update: Update, context: BotContext) -> int:
 async def leave(update: Update, context: BotContext) -> int:
     await reply(update, texts.CANCELLED)
     return ConversationHandler.END
-
-
-def register(application: BotApplication) -> None:
-    application.add_handler(ConversationHandler(
-        entry_points=[CommandHandler("broadcast", start, filters=filters.ChatType.PRIVATE)],
-        states={
-            AUDIENCE: [
-                CallbackQueryHandler(audience_button, pattern=r"^bc:(t:.+|everyone|next)$")
-            ],
-            TEXT: [MessageHandler(TYPED_TEXT, receive_text)],
-            PREVIEW: [CallbackQueryHandler(preview_button, pattern="^bc:(send|edit|cancel)$")],
-        },
-        fallbacks=[CommandHandler("cancel", leave), leave_on_other_command()],
-        allow_reentry=True,
-        name="broadcast",
-        persistent=True,
-    ))

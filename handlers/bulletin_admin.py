@@ -9,13 +9,7 @@ from zoneinfo import ZoneInfo
 from dateutil import parser as dateparser
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
-from telegram.ext import (
-    CallbackQueryHandler,
-    CommandHandler,
-    ConversationHandler,
-    MessageHandler,
-    filters,
-)
+from telegram.ext import ConversationHandler
 
 from bulletins.drafts import (
     DraftError,
@@ -35,9 +29,8 @@ from email_channel.render import commands_in
 from feeds.sanitise import html_to_plain, plain_to_html, sanitise_html
 from handlers.access import admin_only
 from handlers.bulletin_member import send_latest
-from handlers.context import BotApplication, BotContext
+from handlers.context import BotContext
 from handlers.keyboards import from_buttons, inline
-from handlers.leaving import TYPED_TEXT, leave_on_other_command
 from handlers.replies import reply
 from wording import bulletins as texts
 from wording import members as member_texts
@@ -366,25 +359,3 @@ async def receive_schedule(update: Update, context: BotContext) -> int:
 async def leave(update: Update, context: BotContext) -> int:
     await reply(update, member_texts.CANCELLED)
     return ConversationHandler.END
-
-
-def bulletin_conversation(admins: list[int]) -> ConversationHandler[BotContext]:
-    text = TYPED_TEXT
-    officers = filters.ChatType.PRIVATE & filters.User(user_id=admins)
-    return ConversationHandler(
-        entry_points=[CommandHandler("bulletin", open_draft, filters=officers)],
-        states={
-            MENU: [CallbackQueryHandler(menu_button, pattern="^bl:")],
-            INTRO: [MessageHandler(text, receive_intro)],
-            SCHEDULE: [MessageHandler(text, receive_schedule)],
-        },
-        fallbacks=[CommandHandler("cancel", leave), leave_on_other_command()],
-        allow_reentry=True,
-        name="bulletin-draft",
-        persistent=True,
-    )
-
-
-def register(application: BotApplication, admins: list[int]) -> None:
-    """``/bulletin`` opens the draft for officers; for members it is the latest edition."""
-    application.add_handler(bulletin_conversation(admins))

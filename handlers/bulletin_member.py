@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bulletins.model import Bulletin
-from handlers.context import BotApplication, BotContext
+from handlers.context import BotContext
 from handlers.keyboards import from_buttons, inline
 from handlers.replies import reply
 from wording import bulletins as texts
@@ -78,12 +77,3 @@ async def pause_button(update: Update, context: BotContext) -> None:
     await directory.set_broadcasts_paused(member, paused)
     await query.answer()
     await reply(update, texts.PAUSED if paused else texts.RESUMED)
-
-
-def register(application: BotApplication) -> None:
-    application.add_handler(
-        CommandHandler("bulletin", send_latest, filters=filters.ChatType.PRIVATE)
-    )
-    application.add_handler(CallbackQueryHandler(archive_button, pattern=r"^arch:(list|\d+)$"))
-    application.add_handler(CallbackQueryHandler(read_button, pattern=r"^read:\d+:\d+$"))
-    application.add_handler(CallbackQueryHandler(pause_button, pattern="^pause:(on|off)$"))

@@ -12,18 +12,10 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import CallbackQuery, InlineKeyboardMarkup, InputFile, Update
-from telegram.ext import (
-    CallbackQueryHandler,
-    CommandHandler,
-    ConversationHandler,
-    MessageHandler,
-    filters,
-)
+from telegram.ext import ConversationHandler
 
 from census import figures as reading
 from census.messages import (
-    FIGURES_PATTERN,
-    ONE_TAP_PATTERN,
     PREFIX,
     WEEK_CHOICES,
     answer_data,
@@ -33,9 +25,8 @@ from census.service import AnswerOutcome, MonthClosed, Refused, Saved
 from db.census import Figures
 from db.members import Member
 from handlers.access import admin_only, is_admin
-from handlers.context import BotApplication, BotContext
+from handlers.context import BotContext
 from handlers.keyboards import inline
-from handlers.leaving import TYPED_TEXT, leave_on_other_command
 from handlers.replies import close_buttons, reply
 from wording import census as texts
 from wording import members as member_texts
@@ -279,24 +270,6 @@ async def cancel(update: Update, context: BotContext) -> int:
     return ConversationHandler.END
 
 
-def figures_conversation() -> ConversationHandler[BotContext]:
-    def button(callback: Any, pattern: str) -> CallbackQueryHandler[BotContext, object]:
-        return CallbackQueryHandler(callback, pattern=f"^{PREFIX}:{pattern}$")
-
-    return ConversationHandler(
-        entry_points=[CallbackQueryHandler(start_figures, pattern=FIGURES_PATTERN)],
-        states={
-            COUNT: [MessageHandler(TYPED_TEXT, count_text), button(count_confirmed, r"n:\d+")],
-            WEEKS: [MessageHandler(TYPED_TEXT, weeks_text), button(weeks_button, r"w:\d+")],
-            CLOSED: [button(closed_button, "c:(yes|no)")],
-        },
-        fallbacks=[CommandHandler("cancel", cancel), leave_on_other_command()],
-        allow_reentry=True,
-        name="census_figures",
-        persistent=True,
-    )
-
-
 # --- /census --------------------------------------------------------------------------------------
 
 async def census_command(update: Update, context: BotContext) -> None:
@@ -348,18 +321,3 @@ async def csv_button(update: Update, context: BotContext) -> None:
     content, rows = await context.services.census.csv()
     await update.effective_chat.send_document(
         InputFile(content, filename="waiting-list-census.csv"), caption=texts.csv_caption(rows))
-
-
-def register(application: BotApplication) -> None:
-    application.add_handler(
-        CommandHandler("census", census_command, filters=filters.ChatType.PRIVATE))
-    application.add_handler(CallbackQueryHandler(one_tap_answer, pattern=ONE_TAP_PATTERN))
-    application.add_handler(CallbackQueryHandler(
-        taking_part_button, pattern=rf"^{PREFIX}:(join|no|leave|s:[a-z0-9-]+)$"))
-    application.add_handler(CallbackQueryHandler(services_done, pattern=rf"^{PREFIX}:done$"))
-    application.add_handler(CallbackQueryHandler(named_button,
-                                                 pattern=rf"^{PREFIX}:named:(yes|no)$"))
-    application.add_handler(CallbackQueryHandler(csv_button, pattern=rf"^{PREFIX}:csv$"))
-    application.add_handler(MessageHandler(
-        filters.ChatType.PRIVATE & filters.Regex(r"^\s*-?\d[\d,]*\s*$") & TYPED_TEXT,
-        figures_first))

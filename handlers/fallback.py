@@ -10,9 +10,9 @@ import logging
 
 from telegram import Update
 from telegram.error import TelegramError
-from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from handlers.context import BotApplication, BotContext
+from bot.resilience import describe, is_transient
+from handlers.context import BotContext
 from handlers.replies import reply
 from wording import members as texts
 
@@ -34,7 +34,13 @@ async def stale_button(update: Update, context: BotContext) -> None:
 
 
 async def on_error(update: object, context: BotContext) -> None:
-    log.error("error while handling an update", exc_info=context.error)
+    """A bug is logged with its traceback; Telegram failing even after the retries is one line
+    (the member's step did not move on, so answering again carries on)."""
+    error = context.error
+    if error is not None and is_transient(error):
+        log.warning("Telegram kept failing while answering an update (%s)", describe(error))
+    else:
+        log.error("error while handling an update", exc_info=error)
     if not isinstance(update, Update) or update.effective_chat is None:
         return
     if update.effective_chat.type != "private":
@@ -43,13 +49,3 @@ async def on_error(update: object, context: BotContext) -> None:
         await reply(update, texts.ERROR)
     except TelegramError:
         log.warning("could not tell chat %s about the error", update.effective_chat.id)
-
-
-def register(application: BotApplication) -> None:
-    private = filters.ChatType.PRIVATE
-    application.add_handler(CommandHandler("cancel", nothing_to_cancel, filters=private))
-    application.add_handler(
-        MessageHandler(private & ~filters.StatusUpdate.ALL, not_understood)
-    )
-    application.add_handler(CallbackQueryHandler(stale_button))
-    application.add_error_handler(on_error)

@@ -4,13 +4,12 @@ let the officer file the articles no theme claimed."""
 from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bulletins.drafts import DraftError, EditableDraft, file_under, unthemed
 from db import themes as themes_repo
 from feeds.sanitise import plain_summary
 from handlers.access import admin_only
-from handlers.context import BotApplication, BotContext
+from handlers.context import BotContext
 from handlers.replies import reply
 from wording import bulletins as texts
 
@@ -88,9 +87,3 @@ async def _show_unthemed(update: Update, context: BotContext, draft: EditableDra
     await query.edit_message_text(
         texts.file_ask(item.title, summary, position + 1, len(waiting)),
         reply_markup=InlineKeyboardMarkup(rows))
-
-
-def register(application: BotApplication) -> None:
-    application.add_handler(CommandHandler("fetch", fetch_command))
-    application.add_handler(CallbackQueryHandler(
-        file_button, pattern=rf"^{FILE_PREFIX}\d+(:\d+:[a-z0-9-]+)?$"))

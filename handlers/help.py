@@ -6,7 +6,6 @@ import logging
 
 from telegram import BotCommand, BotCommandScopeAllPrivateChats, BotCommandScopeChat, Update
 from telegram.error import TelegramError
-from telegram.ext import CommandHandler, filters
 
 from handlers.access import is_admin
 from handlers.context import BotApplication, BotContext
@@ -56,13 +55,3 @@ async def publish_command_menus(application: BotApplication, admin_ids: list[int
         except TelegramError as error:
             # Telegram knows no chat with an officer who has never written to the bot.
             log.warning("no admin menu for %s yet (%s); ask them to send /start", admin_id, error)
-
-
-def register(application: BotApplication) -> None:
-    groups = filters.ChatType.GROUPS
-    application.add_handler(CommandHandler("help", group_help, filters=groups))
-    application.add_handler(CommandHandler("help", help_command, filters=filters.ChatType.PRIVATE))
-    application.add_handler(CommandHandler(
-        [name for name, _ in MEMBER_COMMANDS if name != "help"], group_private_only,
-        filters=groups,
-    ))

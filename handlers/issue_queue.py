@@ -11,20 +11,13 @@ from html import escape
 
 from telegram import InputFile, Update
 from telegram.error import BadRequest
-from telegram.ext import (
-    CallbackQueryHandler,
-    CommandHandler,
-    ConversationHandler,
-    MessageHandler,
-    filters,
-)
+from telegram.ext import ConversationHandler
 
 from db import themes as themes_repo
 from db.issues import Actor, Issue
 from handlers.access import admin_only
-from handlers.context import BotApplication, BotContext
+from handlers.context import BotContext
 from handlers.keyboards import inline
-from handlers.leaving import TYPED_TEXT, leave_on_other_command
 from handlers.replies import (
     close_buttons,
     problem_text,
@@ -397,21 +390,6 @@ async def cancel_words(update: Update, context: BotContext) -> int:
     return ConversationHandler.END
 
 
-def words_conversation() -> ConversationHandler[BotContext]:
-    return ConversationHandler(
-        entry_points=[
-            CallbackQueryHandler(ask_words_button, pattern=r"^iq:(dec|ref|pub|red):\d+$"),
-            CallbackQueryHandler(publish_member_words, pattern=r"^iq:pubw:\d+$"),
-            CommandHandler("respond", respond_command, filters=filters.ChatType.PRIVATE),
-        ],
-        states={WAIT_TEXT: [MessageHandler(TYPED_TEXT, words_received)]},
-        fallbacks=[CommandHandler("cancel", cancel_words), leave_on_other_command()],
-        allow_reentry=True,
-        name="issue_officer_words",
-        persistent=True,
-    )
-
-
 # --- /report ------------------------------------------------------------------------------------
 
 @admin_only("report")
@@ -449,19 +427,3 @@ async def report_board(update: Update, context: BotContext) -> None:
 def report_filename(board: str, day: str) -> str:
     slug = "-".join("".join(c if c.isalnum() else " " for c in board.lower()).split())
     return f"issues-{slug}-{day}"
-
-
-def register(application: BotApplication) -> None:
-    application.add_handler(words_conversation())
-    application.add_handler(CommandHandler("queue", queue_command))
-    application.add_handler(CommandHandler("report", report_command))
-    application.add_handler(CallbackQueryHandler(open_card, pattern=r"^iq:open:\d+$"))
-    application.add_handler(CallbackQueryHandler(back_to_list, pattern=r"^iq:list$"))
-    application.add_handler(CallbackQueryHandler(next_card, pattern=r"^iq:next:\d+$"))
-    application.add_handler(CallbackQueryHandler(accept, pattern=r"^iq:acc:\d+:\d+$"))
-    application.add_handler(CallbackQueryHandler(merge_pick, pattern=r"^iq:mrg:\d+$"))
-    application.add_handler(CallbackQueryHandler(merge_into, pattern=r"^iq:into:\d+:\d+$"))
-    application.add_handler(CallbackQueryHandler(close_issue, pattern=r"^iq:close:\d+:[a-z-]+$"))
-    application.add_handler(CallbackQueryHandler(csv_export, pattern=r"^iq:csv$"))
-    application.add_handler(CallbackQueryHandler(unpublish, pattern=r"^iq:unpub:\d+$"))
-    application.add_handler(CallbackQueryHandler(report_board, pattern=r"^rp:\d+$"))

@@ -13,19 +13,12 @@ from __future__ import annotations
 from typing import Any
 
 from telegram import Update
-from telegram.ext import (
-    CallbackQueryHandler,
-    CommandHandler,
-    ConversationHandler,
-    MessageHandler,
-    filters,
-)
+from telegram.ext import ConversationHandler
 
 from db.meetings import MeetingPlan
 from handlers.access import admin_only
-from handlers.context import BotApplication, BotContext
+from handlers.context import BotContext
 from handlers.keyboards import inline
-from handlers.leaving import TYPED_TEXT, leave_on_other_command
 from handlers.replies import close_buttons, reply
 from meetings.schedule import (
     OPTIONAL,
@@ -285,31 +278,3 @@ async def stop(update: Update, context: BotContext) -> int:
 
 async def use_buttons(update: Update, context: BotContext) -> None:
     await reply(update, texts.USE_BUTTONS)
-
-
-def meeting_conversation() -> ConversationHandler[BotContext]:
-    text = TYPED_TEXT
-    return ConversationHandler(
-        entry_points=[CommandHandler("meeting", start, filters=filters.ChatType.PRIVATE)],
-        states={
-            MENU: [CallbackQueryHandler(new_meeting, pattern="^mtg:new:(network|board)$"),
-                   CallbackQueryHandler(open_meeting, pattern=r"^mtg:open:\d+$")],
-            ASK: [MessageHandler(text, answer_text),
-                  CallbackQueryHandler(answer_button, pattern=r"^mtg:(pick|skip):\w+(:\d+)?$")],
-            REVIEW: [CallbackQueryHandler(edit_field, pattern=r"^mtg:edit:\w+$"),
-                     CallbackQueryHandler(reschedule, pattern="^mtg:move$"),
-                     CallbackQueryHandler(ask_cancel, pattern="^mtg:kill$"),
-                     CallbackQueryHandler(save, pattern="^mtg:save$"),
-                     CallbackQueryHandler(discard, pattern="^mtg:discard$")],
-            CONFIRM_CANCEL: [CallbackQueryHandler(confirm_cancel, pattern="^mtg:kill:(yes|no)$")],
-        },
-        fallbacks=[CommandHandler("cancel", stop), leave_on_other_command(),
-                   MessageHandler(text, use_buttons)],
-        allow_reentry=True,
-        name="meeting",
-        persistent=True,
-    )
-
-
-def register(application: BotApplication) -> None:
-    application.add_handler(meeting_conversation())

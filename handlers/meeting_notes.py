@@ -7,19 +7,12 @@ from datetime import timedelta
 from typing import Any
 
 from telegram import Update
-from telegram.ext import (
-    CallbackQueryHandler,
-    CommandHandler,
-    ConversationHandler,
-    MessageHandler,
-    filters,
-)
+from telegram.ext import ConversationHandler
 
 from db.meetings import Meeting
 from handlers.access import admin_only
-from handlers.context import BotApplication, BotContext
+from handlers.context import BotContext
 from handlers.keyboards import inline
-from handlers.leaving import TYPED_TEXT, leave_on_other_command
 from handlers.replies import close_buttons, reply
 from wording import meetings as texts
 
@@ -112,18 +105,3 @@ async def stop(update: Update, context: BotContext) -> int:
     _draft(context).clear()
     await reply(update, texts.NOTES_STOPPED)
     return ConversationHandler.END
-
-
-def register(application: BotApplication) -> None:
-    application.add_handler(ConversationHandler(
-        entry_points=[CommandHandler("notes", start, filters=filters.ChatType.PRIVATE)],
-        states={
-            PICK: [CallbackQueryHandler(pick, pattern=r"^notes:m:\d+$")],
-            TEXT: [MessageHandler(TYPED_TEXT, receive)],
-            CONFIRM: [CallbackQueryHandler(confirm, pattern="^notes:(send|edit|stop)$")],
-        },
-        fallbacks=[CommandHandler("cancel", stop), leave_on_other_command()],
-        allow_reentry=True,
-        name="meeting_notes",
-        persistent=True,
-    ))

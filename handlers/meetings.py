@@ -5,15 +5,14 @@ from __future__ import annotations
 
 from telegram import CallbackQuery, InlineKeyboardMarkup, InputFile, Update
 from telegram.error import BadRequest
-from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from db.meetings import Meeting
 from handlers.access import admin_only
-from handlers.context import BotApplication, BotContext
+from handlers.context import BotContext
 from handlers.keyboards import from_buttons, inline
 from handlers.replies import reply, reply_in_parts
 from meetings.ics import filename
-from meetings.messages import CALENDAR_PREFIX, RSVP_PREFIX, buttons
+from meetings.messages import buttons
 from wording import meetings as texts
 
 SHOWN = 10
@@ -114,14 +113,3 @@ async def attendees_csv(update: Update, context: BotContext) -> None:
         InputFile(content, filename=filename(meeting, service.tz, "csv")),
         caption=texts.csv_caption(meeting, count),
     )
-
-
-def register(application: BotApplication) -> None:
-    private = filters.ChatType.PRIVATE
-    application.add_handler(CommandHandler("meetings", list_meetings, filters=private))
-    application.add_handler(CommandHandler("attendees", attendees, filters=private))
-    application.add_handler(CallbackQueryHandler(
-        rsvp_button, pattern=rf"^{RSVP_PREFIX}:\d+:(going|maybe|no)$"))
-    application.add_handler(CallbackQueryHandler(
-        calendar_button, pattern=rf"^{CALENDAR_PREFIX}:\d+$"))
-    application.add_handler(CallbackQueryHandler(attendees_csv, pattern=r"^att:\d+$"))

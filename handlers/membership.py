@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from telegram import ChatMember, ChatMemberUpdated, Update
-from telegram.ext import ChatMemberHandler, TypeHandler
 
-from handlers.context import BotApplication, BotContext
+from handlers.context import BotContext
 
 GONE = {ChatMember.BANNED, ChatMember.LEFT}
 
@@ -37,10 +36,3 @@ async def reactivate_on_contact(update: Update, context: BotContext) -> None:
     if chat is None or user is None or chat.type != "private" or update.my_chat_member:
         return
     await context.services.members.mark_active(user.id)
-
-
-def register(application: BotApplication) -> None:
-    application.add_handler(TypeHandler(Update, reactivate_on_contact), group=-1)
-    application.add_handler(
-        ChatMemberHandler(bot_membership_changed, ChatMemberHandler.MY_CHAT_MEMBER)
-    )

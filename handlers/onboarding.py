@@ -10,19 +10,12 @@ from __future__ import annotations
 from typing import Any
 
 from telegram import Update
-from telegram.ext import (
-    CallbackQueryHandler,
-    CommandHandler,
-    ConversationHandler,
-    MessageHandler,
-    filters,
-)
+from telegram.ext import ConversationHandler
 
 from db.members import MemberDetails
 from handlers.census import with_census_invite
 from handlers.context import BotContext
 from handlers.keyboards import inline
-from handlers.leaving import TYPED_TEXT, leave_on_other_command
 from handlers.replies import close_buttons, problem_text, reply
 from handlers.themes import send_theme_picker
 from members import details as rules
@@ -153,36 +146,3 @@ async def cancel(update: Update, context: BotContext) -> int:
 
 async def not_text(update: Update, context: BotContext) -> None:
     await reply(update, texts.NOT_TEXT)
-
-
-def onboarding_conversation() -> ConversationHandler[BotContext]:
-    text = TYPED_TEXT
-    return ConversationHandler(
-        entry_points=[CommandHandler("start", start, filters=filters.ChatType.PRIVATE)],
-        states={
-            PRIVACY: [
-                CallbackQueryHandler(agree, pattern="^join:agree$"),
-                CallbackQueryHandler(decline, pattern="^join:decline$"),
-            ],
-            UPDATE_CHOICE: [
-                CallbackQueryHandler(agree, pattern="^join:update$"),
-                CallbackQueryHandler(keep_details, pattern="^join:keep$"),
-            ],
-            ORGANISATION: [MessageHandler(text, organisation)],
-            NAME: [MessageHandler(text, name)],
-            ROLE: [MessageHandler(text, role)],
-            EMAIL: [
-                MessageHandler(text, email),
-                CallbackQueryHandler(skip_email, pattern="^join:skip-email$"),
-            ],
-            EMAIL_CONSENT: [CallbackQueryHandler(email_consent, pattern="^join:email-(yes|no)$")],
-        },
-        fallbacks=[
-            CommandHandler("cancel", cancel),
-            leave_on_other_command(),
-            MessageHandler(~filters.COMMAND & ~filters.TEXT, not_text),
-        ],
-        allow_reentry=True,
-        name="onboarding",
-        persistent=True,
-    )

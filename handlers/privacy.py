@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 
 from telegram import InputFile, Update
-from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from db import themes as themes_repo
-from handlers.context import BotApplication, BotContext
+from handlers.context import BotContext
 from handlers.keyboards import inline
 from handlers.replies import reply
 from wording import members as texts
@@ -55,10 +54,3 @@ async def forget_answer(update: Update, context: BotContext) -> None:
     if context.user_data is not None:
         context.user_data.clear()  # half-finished answers of any conversation are theirs too
     await query.edit_message_text(texts.FORGOTTEN, reply_markup=None)
-
-
-def register(application: BotApplication) -> None:
-    private = filters.ChatType.PRIVATE
-    application.add_handler(CommandHandler("mydata", mydata, filters=private))
-    application.add_handler(CommandHandler("forget", forget, filters=private))
-    application.add_handler(CallbackQueryHandler(forget_answer, pattern="^forget:(yes|no)$"))

@@ -11,20 +11,13 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from telegram import Update
-from telegram.ext import (
-    CallbackQueryHandler,
-    CommandHandler,
-    ConversationHandler,
-    MessageHandler,
-    filters,
-)
+from telegram.ext import ConversationHandler
 
 from db import themes as themes_repo
 from db.issues import Figures
 from db.members import Member
-from handlers.context import BotApplication, BotContext
+from handlers.context import BotContext
 from handlers.keyboards import inline
-from handlers.leaving import TYPED_TEXT, leave_on_other_command
 from handlers.replies import close_buttons, problem_text, reply, reply_in_parts
 from issues.raising import ASK, IMPACT, MAX_WAITING, MAX_WEEKS, SINCE, WHAT, Draft, check_length
 from issues.raising import parse_count as parse_number
@@ -351,43 +344,6 @@ async def not_text(update: Update, context: BotContext) -> None:
     await reply(update, texts.NOT_TEXT)
 
 
-def raise_conversation() -> ConversationHandler[BotContext]:
-    text = TYPED_TEXT
-
-    def button(callback: Step,
-               pattern: str) -> CallbackQueryHandler[BotContext, object]:
-        return CallbackQueryHandler(callback, pattern=f"^ri:{pattern}$")
-
-    return ConversationHandler(
-        entry_points=[CommandHandler("raise", start, filters=filters.ChatType.PRIVATE)],
-        states={
-            THEME: [button(theme_chosen, r"theme:[a-z0-9-]+")],
-            WHAT_STATE: [MessageHandler(text, what_text)],
-            SIMILAR: [button(similar_choice, r"(join:\d+|new)")],
-            IMPACT_STATE: [MessageHandler(text, impact_text)],
-            WAITING: [MessageHandler(text, waiting_text), button(skip_waiting, "skip"),
-                      button(no_figures, "nofig")],
-            WEEKS: [MessageHandler(text, weeks_text), button(skip_weeks, "skip")],
-            AFFECTED: [MessageHandler(text, affected_text), button(skip_affected, "skip")],
-            ASK_STATE: [MessageHandler(text, ask_text), button(skip_ask, "skip")],
-            SINCE_STATE: [MessageHandler(text, since_text), button(skip_since, "skip")],
-            BOARD: [button(board_chosen, r"board:(\d+|-)")],
-            NAMED: [button(named_chosen, "named:(yes|no)")],
-            REVIEW: [button(review_button, "(confirm|change)")],
-            EDIT: [button(edit_choice, r"edit:[a-z]+")],
-        },
-        fallbacks=[
-            CommandHandler("cancel", cancel),
-            leave_on_other_command(),
-            button(cancel, "cancel"),
-            MessageHandler(~filters.COMMAND & ~filters.TEXT, not_text),
-        ],
-        allow_reentry=True,
-        name="raise_issue",
-        persistent=True,
-    )
-
-
 # --- /myissues and the follow-up answer ----------------------------------------------------------
 
 async def my_issues(update: Update, context: BotContext) -> None:
@@ -425,11 +381,3 @@ async def follow_up_answer(update: Update, context: BotContext) -> None:
         texts.FOLLOW_UP_REOPENED if answer == "no" else texts.FOLLOW_UP_THANKS)
     await close_buttons(update)
     await reply(update, thanks)
-
-
-def register(application: BotApplication) -> None:
-    private = filters.ChatType.PRIVATE
-    application.add_handler(CommandHandler("myissues", my_issues, filters=private))
-    application.add_handler(CallbackQueryHandler(my_issues_button, pattern="^myissues$"))
-    application.add_handler(CallbackQueryHandler(follow_up_answer,
-                                                 pattern=r"^iss:fu:\d+:(yes|partly|no)$"))

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from telegram import InputFile, Update
-from telegram.ext import CommandHandler
 
 from bulletins.chart import stats_chart
 from bulletins.stats import recent_stats
 from handlers.access import admin_only
-from handlers.context import BotApplication, BotContext
+from handlers.context import BotContext
 from handlers.replies import reply
 from wording import stats as texts
 
@@ -27,7 +26,3 @@ async def stats_command(update: Update, context: BotContext) -> None:
         InputFile(stats_chart(stats), filename="linkedup-stats.png"),
         caption=texts.CHART_CAPTION.format(count=len(stats)),
     )
-
-
-def register(application: BotApplication) -> None:
-    application.add_handler(CommandHandler("stats", stats_command))

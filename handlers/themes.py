@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from db import themes as themes_repo
 from db.members import Member
-from handlers.context import BotApplication, BotContext
+from handlers.context import BotContext
 from handlers.replies import reply
 from wording import bulletins as bulletin_texts
 from wording import members as texts
@@ -88,10 +87,3 @@ async def theme_button(update: Update, context: BotContext) -> None:
     text, markup = await _picker(context, member)
     if query.message is not None and markup != getattr(query.message, "reply_markup", None):
         await query.edit_message_text(text, reply_markup=markup)
-
-
-def register(application: BotApplication) -> None:
-    application.add_handler(
-        CommandHandler("themes", themes_command, filters=filters.ChatType.PRIVATE)
-    )
-    application.add_handler(CallbackQueryHandler(theme_button, pattern=f"^{PREFIX}"))

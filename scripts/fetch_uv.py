@@ -40,14 +40,23 @@ def wheel_for_this_machine(files: list[dict[str, Any]]) -> dict[str, Any]:
     raise SystemExit(f"no uv {UV_VERSION} wheel on PyPI for {sys.platform} {platform.machine()}")
 
 
+def download(url: str, timeout: float, accept: str = "*/*") -> bytes:
+    """One line, not a traceback, when PyPI cannot be reached: find-uv.sh then says what to do."""
+    request = urllib.request.Request(url, headers={"Accept": accept})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as answer:
+            body: bytes = answer.read()
+            return body
+    except (OSError, ValueError) as error:  # URLError and socket timeouts are OSErrors
+        reason = getattr(error, "reason", error)
+        raise SystemExit(f"could not download {url}: {reason}") from None
+
+
 def main() -> None:
     target = Path(__file__).resolve().parents[1] / ".uv-tool" / "bin" / "uv"
-    request = urllib.request.Request(
-        INDEX, headers={"Accept": "application/vnd.pypi.simple.v1+json"})
-    with urllib.request.urlopen(request, timeout=60) as answer:
-        wheel = wheel_for_this_machine(json.load(answer)["files"])
-    with urllib.request.urlopen(wheel["url"], timeout=300) as answer:
-        body = answer.read()
+    index = download(INDEX, 60, accept="application/vnd.pypi.simple.v1+json")
+    wheel = wheel_for_this_machine(json.loads(index)["files"])
+    body = download(wheel["url"], 300)
     if hashlib.sha256(body).hexdigest() != wheel["hashes"]["sha256"]:
         raise SystemExit(f"{wheel['filename']} does not match PyPI's SHA-256; not installed")
     with zipfile.ZipFile(io.BytesIO(body)) as archive:

@@ -51,6 +51,7 @@ class TelegramConfig(Strict):
     webhook_secret: str | None = None
     webhook_listen: str = "127.0.0.1"
     webhook_port: int = Field(default=8443, ge=1, le=65535)
+    start_retry_seconds: float = Field(default=300.0, ge=0, le=24 * 3600)
 
     @field_validator("token")
     @classmethod

@@ -85,13 +85,15 @@ async def type_figures(user: SimUser, message: BotMessage, waiting: str, weeks: 
     await user.wait_for_text("are waiting now?")
     await user.send(waiting)
     if waiting.strip() != "0":
-        await user.wait_for_text("typical wait")
+        wait_question = await user.wait_for_text("typical wait")
         if weeks in WEEK_BUTTONS:
-            await user.press(weeks)
+            await user.press(weeks, wait_question)
         else:
             await user.send(weeks)
-    await user.wait_for_text("closed to new referrals?")
-    await user.press("Yes, closed" if closed else "No, open")
+    # The buttons of this question, not the newest keyboard: the month's next question (another
+    # service) can arrive while this one is being answered.
+    closed_question = await user.wait_for_text("closed to new referrals?")
+    await user.press("Yes, closed" if closed else "No, open", closed_question)
     return await user.wait_for_text("✅")
 
 

@@ -8,9 +8,12 @@ import sqlite3
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.fakes.feed_site import FeedServer, rss, rss_item
 from tests.fakes.telegram_api import FakeTelegram
-from tests.harness import TOKEN
+from tests.flows import join
+from tests.harness import TOKEN, free_port, make_config, running_bot
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -85,10 +88,13 @@ async def test_run_explains_a_refused_token_and_an_unreachable_telegram(tmp_path
         (tmp_path / "config.toml").write_text(f'[telegram]\nbase_url = "{tg.base_url}"\n')
         code, _, err = await linkedup(tmp_path, "run", "--config", "config.toml")
     assert code == 1 and "Telegram refused the bot token" in err and "Traceback" not in err
-    (tmp_path / "config.toml").write_text('[telegram]\nbase_url = "http://127.0.0.1:9/bot"\n')
+    assert "trying again" not in err  # a refused token stops at once
+    (tmp_path / "config.toml").write_text(
+        '[telegram]\nbase_url = "http://127.0.0.1:9/bot"\nstart_retry_seconds = 0\n')
     code, _, err = await linkedup(tmp_path, "run", "--config", "config.toml")
     assert code == 1 and "cannot reach Telegram at http://127.0.0.1:9/bot" in err
-    assert "Traceback" not in err
+    assert "Traceback" not in err and "linkedup-bot stopped" not in err
+    assert not (tmp_path / "linkedup.sqlite3").exists()  # nothing left behind by a failed start
 
 
 async def test_run_starts_quietly_and_says_how_it_listens(tmp_path: Path) -> None:
@@ -136,3 +142,103 @@ def test_every_command_has_help_in_whole_sentences() -> None:
         assert "..." not in summaries, (path, summaries)
     run_help = CliRunner().invoke(main, ["run", "--help"]).output
     assert "LINKEDUP_TELEGRAM_TOKEN" in run_help and "telegram.token" in run_help
+
+
+async def test_a_second_bot_with_the_same_token_stops_and_the_first_carries_on(
+    tmp_path: Path, tg: FakeTelegram
+) -> None:
+    """Telegram ends the older of two long polls with 409 Conflict; the newcomer is the one
+    that must go, with one line, while members keep being answered by the first."""
+    (tmp_path / "first").mkdir()
+    async with running_bot(make_config(tmp_path / "first", tg)):
+        await join(tg.user(), organisation="Before the second start")
+        (tmp_path / "second").mkdir()
+        (tmp_path / "second" / "config.toml").write_text(
+            f'[telegram]\nbase_url = "{tg.base_url}"\n')
+        code, _, err = await linkedup(tmp_path / "second", "run", "--config", "config.toml")
+        assert code == 1, err
+        assert "another instance is already running with this token" in err
+        assert "Traceback" not in err and "linkedup-bot stopped" not in err
+        await join(tg.user(), organisation="After the second start")
+
+
+async def test_a_second_webhook_bot_on_this_server_stops(tmp_path: Path, tg: FakeTelegram) -> None:
+    """Telegram takes the last setWebhook without a word, so the database's lock is the guard."""
+    port = free_port()
+    config = make_config(tmp_path, tg, telegram={
+        "webhook_url": f"http://127.0.0.1:{port}/hook", "webhook_port": port})
+    async with running_bot(config):
+        code, _, err = await linkedup(tmp_path, "run", "--webhook", "--config", "config.toml")
+        assert code == 1, err
+        assert f"another instance is already running with the database {config.database.path}" \
+            in err and "Traceback" not in err
+        await join(tg.user())
+        assert tg.webhook_url == f"http://127.0.0.1:{port}/hook"
+
+
+def unusable_databases(tmp_path: Path) -> list[Path]:
+    """Paths no user can write, root included (tests may run as root, where chmod is no bar):
+    a folder the kernel makes up, a folder that is a file, a file that is no database."""
+    (tmp_path / "notes.txt").write_text("not a folder")
+    return [Path("/proc/linkedup.sqlite3"), tmp_path / "notes.txt" / "linkedup.sqlite3",
+            Path("/proc/version")]
+
+
+DATABASE_COMMANDS = [
+    ["db", "migrate"], ["bulletin", "draft"], ["bulletin", "preview"],
+    ["bulletin", "send", "--yes"], ["report", "--board", "Early Help Board", "--out", "r.docx"],
+    ["feed", "fetch"],
+    ["meetings", "import", "meetings.csv"], ["web", "export", "site"],
+]
+CANNOT_USE = ("Error: cannot use the database {path} (",
+              "): set database.path to a file in a folder this user can write to, or fix the "
+              "permissions")
+
+
+def says_only(output: str, start: str, end: str) -> bool:
+    lines = output.splitlines()
+    return len(lines) == 1 and lines[0].startswith(start) and lines[0].endswith(end)
+
+
+def test_every_command_names_a_database_it_cannot_use(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One line naming the file and what to do, from every command that opens the database."""
+    from click.testing import CliRunner
+
+    from bot.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("LINKEDUP_TELEGRAM_TOKEN", TOKEN)
+    (tmp_path / "meetings.csv").write_text("title,starts\n")
+    for database in unusable_databases(tmp_path):
+        (tmp_path / "config.toml").write_text(
+            f'[database]\npath = "{database}"\n[feed]\nurls = ["http://127.0.0.1:9/feed"]\n')
+        start, end = CANNOT_USE[0].format(path=database), CANNOT_USE[1]
+        for command in DATABASE_COMMANDS:
+            result = CliRunner().invoke(main, [*command, "--config", "config.toml"])
+            assert result.exit_code == 1 and says_only(result.output, start, end), (
+                command, result.output)
+    backup = CliRunner().invoke(main, ["backup", "--config", "config.toml", "copy.sqlite3"])
+    assert backup.exit_code == 1 and says_only(backup.output, start, end), backup.output
+    (tmp_path / "config.toml").write_text('[database]\npath = "linkedup.sqlite3"\n')
+    assert CliRunner().invoke(main, ["db", "migrate", "--config", "config.toml"]).exit_code == 0
+    backup = CliRunner().invoke(main, ["backup", "--config", "config.toml", "/proc/copy.sqlite3"])
+    assert backup.exit_code == 1 and says_only(
+        backup.output, "Error: cannot use the database /proc/copy.sqlite3 (",
+        "): choose a backup destination this user can write to"), backup.output
+
+
+async def test_run_and_init_name_a_path_they_cannot_write(tmp_path: Path) -> None:
+    async with FakeTelegram(token=TOKEN) as tg:
+        for database in unusable_databases(tmp_path):
+            (tmp_path / "config.toml").write_text(
+                f'[telegram]\nbase_url = "{tg.base_url}"\n[database]\npath = "{database}"\n')
+            code, _, err = await linkedup(tmp_path, "run", "--config", "config.toml")
+            assert code == 1 and says_only(err, CANNOT_USE[0].format(path=database),
+                                           CANNOT_USE[1]), err
+    for config in (Path("/proc/config.toml"), tmp_path / "notes.txt" / "config.toml"):
+        code, _, err = await linkedup(tmp_path, "init", "--config", str(config))
+        assert code == 1 and says_only(
+            err, f"Error: cannot write the config file {config} (",
+            "): give --config a path in a folder this user can write to"), err

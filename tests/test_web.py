@@ -21,7 +21,7 @@ from playwright.async_api import Browser, Page, async_playwright
 from bot.cli import main
 from bot.cli_options import CliContext
 from bot.runtime import close_services, open_services
-from settings.config import Config, ConfigError
+from settings.config import Config, ConfigError, DatabaseConfig
 from tests.census_flows import CENSUS, seed_three_organisations
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.telegram_users import SimUser
@@ -38,7 +38,15 @@ from tests.issues_flows import (
     raise_issue,
 )
 from tests.meetings_flows import FORUM, answer, open_card, seed
-from tests.web_support import launch, phone, screenshot, serious_violations, site, web_config
+from tests.web_support import (
+    launch,
+    phone,
+    require_chromium,
+    screenshot,
+    serious_violations,
+    site,
+    web_config,
+)
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -55,6 +63,7 @@ RESPONSE = "The board funds two more early help workers from January."
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def browser() -> AsyncIterator[Browser]:
     """One Chromium for the module: starting it is the slow part of a browser test."""
+    require_chromium()
     async with async_playwright() as playwright:
         chromium = await launch(playwright)
         yield chromium
@@ -402,8 +411,11 @@ async def test_a_busy_web_port_stops_start_up_with_one_line(
 ) -> None:
     config = web_config(tmp_path, tg)
     assert config.web is not None
+    # Another bot with a database of its own: one sharing the database stops before the web
+    # server starts (only one instance may hold a database).
+    other = config.model_copy(update={"database": DatabaseConfig(path=tmp_path / "other.sqlite3")})
     async with running_bot(config, clock):
         busy = re.escape(f"web.port: cannot listen on 127.0.0.1:{config.web.port}")
         with pytest.raises(ConfigError, match=busy):
-            async with running_bot(config, clock):
+            async with running_bot(other, clock):
                 pass

@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+import pytest
 from axe_playwright_python.async_playwright import Axe
 from playwright.async_api import Browser, BrowserContext, Page, Playwright, ViewportSize
 
@@ -20,6 +21,20 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 PHONE: ViewportSize = {"width": 390, "height": 844}
 SHOTS = "LINKEDUP_SCREENSHOTS"
 """A folder to keep the screenshots in (for a closing note); else the test's own folder."""
+
+
+BROWSER_MISSING = ("Debian's Chromium is not installed (the browser tests need it): "
+                   "`apt install chromium libatomic1`, then run the tests again")
+
+
+def require_chromium() -> None:
+    """On a newcomer's machine the browser tests are skipped with the reason and the one command
+    that brings them back; in CI (``CI`` set, as ``.ci/run`` runs) a missing browser fails."""
+    if os.access(CHROMIUM, os.X_OK):
+        return
+    if os.environ.get("CI"):
+        pytest.fail(BROWSER_MISSING)
+    pytest.skip(BROWSER_MISSING)
 
 
 async def launch(playwright: Playwright) -> Browser:

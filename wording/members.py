@@ -60,10 +60,6 @@ ALREADY_REGISTERED = (
 BUTTON_UPDATE_DETAILS = "Update my details"
 BUTTON_KEEP_DETAILS = "Keep them"
 KEPT = "Nothing changed. /themes chooses what you hear about, /help lists everything."
-LEFT_FOR_OTHER_COMMAND = (
-    "I have stopped what you were doing, so nothing half-finished gets mixed up with "
-    "{command}. Send {command} again to go on."
-)
 CANCELLED = "Stopped. Nothing more was saved. Send /help to see what you can do."
 NOTHING_TO_CANCEL = "There is nothing to cancel. Send /help to see what you can do."
 

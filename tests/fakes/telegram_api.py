@@ -33,6 +33,7 @@ import logging
 import math
 import mimetypes
 import os
+import random
 import re
 import signal
 import socket
@@ -80,6 +81,7 @@ __all__ = [
     "ApiRequest",
     "BotMessage",
     "FakeTelegram",
+    "FaultRates",
     "RateLimits",
     "SimGroup",
     "SimUser",
@@ -209,6 +211,25 @@ class _Fault:
     parameters: dict[str, Any] | None = None
 
 
+@dataclass(frozen=True)
+class FaultRates:
+    """The share of calls Telegram's front end loses, drawn from a seeded generator so a run
+    that fails can be replayed: ``bad_gateway`` is answered 502 with nginx's HTML page (not
+    JSON), ``connection_reset`` has its connection reset before Telegram saw the request."""
+
+    bad_gateway: float = 0.0
+    connection_reset: float = 0.0
+    methods: frozenset[str] = frozenset({"sendMessage"})
+    seed: int = 0
+
+
+BAD_GATEWAY_PAGE = (
+    "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
+    "<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx/1.18.0</center>\r\n"
+    "</body>\r\n</html>\r\n"
+)
+
+
 @dataclass
 class _PendingCallback:
     id: str
@@ -330,6 +351,9 @@ class FakeTelegram:
         self._method_counts: Counter[str] = Counter()
         self._error_counts: Counter[int] = Counter()
         self._faults: list[_Fault] = []
+        self._fault_rates = FaultRates()
+        self._fault_draws = random.Random(0)
+        self.injected_faults: Counter[str] = Counter()
         self._forced_retry_after: list[list[int]] = []
         self._global_bucket: _TokenBucket | None = None
         self._chat_buckets: dict[int, _TokenBucket] = {}
@@ -530,6 +554,12 @@ class FakeTelegram:
         self._faults.append(
             _Fault(method.lower(), status, count, text, dict(parameters) if parameters else None)
         )
+
+    def inject_faults(self, rates: FaultRates) -> None:
+        """From now on, fail a seeded share of ``rates.methods`` calls as Telegram's front end
+        does; ``injected_faults`` counts what was injected."""
+        self._fault_rates = rates
+        self._fault_draws = random.Random(rates.seed)
 
     def force_retry_after(self, seconds: int, count: int = 1) -> None:
         """The next ``count`` send* calls answer 429 with ``retry_after=seconds``."""
@@ -1206,6 +1236,33 @@ class FakeTelegram:
                     self._faults.remove(fault)
                 raise ApiError(fault.status, fault.description, fault.parameters)
 
+    def _draw_fault(self, method: str) -> Callable[[web.Request, str], web.Response] | None:
+        rates = self._fault_rates
+        if method not in rates.methods:
+            return None
+        draw = self._fault_draws.random()
+        if draw < rates.connection_reset:
+            return self._reset_connection
+        if draw < rates.connection_reset + rates.bad_gateway:
+            return self._bad_gateway
+        return None
+
+    def _bad_gateway(self, request: web.Request, method: str) -> web.Response:
+        self.injected_faults["bad_gateway"] += 1
+        self._record(method, {}, 502, "Bad Gateway (nginx HTML page)")
+        return web.Response(status=502, text=BAD_GATEWAY_PAGE, content_type="text/html")
+
+    def _reset_connection(self, request: web.Request, method: str) -> web.Response:
+        """Close with RST (SO_LINGER 0), as a proxy restarting does; nothing is answered."""
+        self.injected_faults["connection_reset"] += 1
+        self._record(method, {}, 0, "connection reset")
+        transport = request.transport
+        assert transport is not None
+        sock = transport.get_extra_info("socket")
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        transport.abort()
+        raise web.HTTPInternalServerError  # never written: the connection is gone
+
     def _check_result(self, spec: MethodSpec, result: Any) -> None:
         problems = []
         for type_name in spec.returns:
@@ -1225,6 +1282,9 @@ class FakeTelegram:
         if spec is None:
             return _json(ApiError(404, "Not Found").payload(), 404)
         self._learn_bot_id(token)
+        injected = self._draw_fault(spec.name)
+        if injected is not None:
+            return injected(request, spec.name)
         delay = self._delays.get(spec.name.lower(), self._delays.get("*", 0.0))
         if delay:
             await asyncio.sleep(delay)
