@@ -84,6 +84,7 @@ async def _assemble(config: Config, db: Database, clock: Clock, sender: Bot) -> 
     timings = config.delivery
     delivery = DeliveryEngine(db, TelegramTransport(sender), clock=clock,
                               progress_renderer=_progress_message,
+                              global_rate=timings.messages_per_second,
                               per_chat_interval=timings.per_chat_seconds,
                               progress_every=timings.progress_every_seconds,
                               idle_wait=timings.idle_wait_seconds)

@@ -51,9 +51,8 @@ def _status(draft: EditableDraft, context: BotContext) -> str:
 
 def _summary(draft: EditableDraft, context: BotContext) -> str:
     bulletin = draft.bulletin
-    sections = [(s.theme_title, [item.title for item in s.items]) for s in bulletin.sections]
     intro = texts.intro_preview(bulletin.intro_html, html_to_plain(bulletin.intro_html))
-    return texts.draft_summary(bulletin.title, _status(draft, context), intro, sections)
+    return texts.draft_summary(bulletin.title, _status(draft, context), intro, bulletin.outline())
 
 
 def _menu_markup() -> InlineKeyboardMarkup:

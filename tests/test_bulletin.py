@@ -12,7 +12,7 @@ from db.database import Database
 from settings.config import Config
 from tests.fakes.feed_site import FeedServer, rss, rss_item
 from tests.fakes.telegram_api import FakeTelegram
-from tests.fakes.telegram_users import SimUser
+from tests.fakes.telegram_users import BotMessage, SimUser
 from tests.flows import join
 from tests.harness import ADMIN_ID, FakeClock, make_config, running_bot, ticks
 
@@ -56,9 +56,27 @@ def texts_after(user: SimUser, start: int) -> list[str]:
 
 async def fetch(admin: SimUser) -> str:
     """/fetch, after which the feed's articles are stored (the start-up fetch may have been
-    first: then it reports them unchanged)."""
+    first: then it reports the feed not modified)."""
     await admin.send("/fetch")
     return (await admin.wait_for_text("Feeds read")).content or ""
+
+
+async def open_fetched_draft(admin: SimUser, articles: int) -> BotMessage:
+    """/fetch, then /bulletin: the draft's summary, once it holds ``articles``."""
+    await fetch(admin)
+    await admin.send("/bulletin")
+    return await admin.wait_for_text(f"{articles} articles")
+
+
+async def send_to_one_member(admin: SimUser, member: SimUser) -> list[BotMessage]:
+    """The officer sends the open draft to its one member; the messages the member then gets."""
+    start = len(member.messages)
+    await admin.press("Send now")
+    await admin.wait_for_text("Telegram: 1 members")
+    await admin.press("Yes, send it")
+    await admin.wait_for_text("Finished: 1 of 1 sent", timeout=15)
+    await member.wait_for_message(lambda m: "Change my themes" in m.button_labels, timeout=10)
+    return [m for m in member.messages[start:] if m.kind == "text"]
 
 
 async def send_bulletin(admin: SimUser) -> None:

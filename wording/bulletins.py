@@ -73,6 +73,7 @@ DRAFT_STATUS_SCHEDULED = "Scheduled for {when}."
 DRAFT_NO_INTRO = "none (tap Intro to add one)"
 DRAFT_EMPTY = "\nNo articles since the last bulletin. Use /fetch to read the website's feed."
 DRAFT_COUNT = "\n{count} articles:"
+DRAFT_ALSO = " (also under {themes})"
 DRAFT_MAX_LISTED = 40  # keeps the summary well inside one Telegram message
 DRAFT_MORE = "\n… and {count} more (see Preview)."
 BUTTON_INTRO = "Intro"
@@ -160,8 +161,10 @@ BUTTON_LEAVE_UNFILED = "Leave it under Other news"
 FEED_PROBLEM_ALERT = "<b>Feed problem</b>\n{lines}"
 
 
-def draft_summary(title: str, status: str, intro: str, sections: list[tuple[str, list[str]]]
-                  ) -> str:
+def draft_summary(title: str, status: str, intro: str,
+                  sections: list[tuple[str, list[tuple[str, list[str]]]]]) -> str:
+    """Each section's numbered headlines, each naming the article's other themes: an article
+    on several themes is listed once, under the first."""
     lines = [DRAFT_HEADER.format(title=escape(title), status=status, intro=intro)]
     count = sum(len(items) for _, items in sections)
     if not count:
@@ -173,10 +176,11 @@ def draft_summary(title: str, status: str, intro: str, sections: list[tuple[str,
         if number >= DRAFT_MAX_LISTED:
             break
         lines.append(f"\n{section_heading(theme)}")
-        for item_title in items[: DRAFT_MAX_LISTED - number]:
+        for item_title, also_under in items[: DRAFT_MAX_LISTED - number]:
             number += 1
             short = item_title if len(item_title) <= 80 else item_title[:79] + "…"
-            lines.append(f"\n{number}. {escape(short)}")
+            also = DRAFT_ALSO.format(themes=", ".join(also_under)) if also_under else ""
+            lines.append(f"\n{number}. {escape(short)}{escape(also)}")
     if count > number:
         lines.append(DRAFT_MORE.format(count=count - number))
     return "".join(lines)
