@@ -93,7 +93,7 @@ def bulletin_send(config_path: Path | None, yes: bool) -> None:
     config = load(config_path)
 
     async def count(services: Services) -> int:
-        return len(await members_repo.list_reachable(services.db))
+        return len(await members_repo.audience(services.db))
 
     members = with_services(config, count)
     if not yes:

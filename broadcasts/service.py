@@ -36,9 +36,9 @@ async def audience_size(db: Database, plan: BroadcastPlan) -> int:
     return len(await _audience(db, plan))
 
 
-async def _audience(db: Database, plan: BroadcastPlan) -> list[members_repo.Member]:
+async def _audience(db: Database, plan: BroadcastPlan) -> members_repo.Audience:
     themes = list(plan.theme_slugs) if plan.theme_slugs else None
-    return await members_repo.list_reachable(db, themes)
+    return await members_repo.audience(db, themes)
 
 
 async def send_broadcast(
@@ -46,7 +46,7 @@ async def send_broadcast(
 ) -> int:
     """Queue it once: the plan's key makes a second tap on "Send" harmless."""
     message = render_update(plan)
-    recipients = [Recipient(m.chat_id, [message], m.id) for m in await _audience(db, plan)]
+    recipients = [Recipient(m.chat_id, [message], m.member_id) for m in await _audience(db, plan)]
     return await delivery.enqueue(
         plan.key, KIND, recipients, title=texts.progress_title(list(plan.theme_titles)),
         report_chat_id=report_chat_id,

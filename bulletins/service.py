@@ -153,14 +153,14 @@ class BulletinService:
 
     async def _deliver(self, record: BulletinRecord, report_chat_id: int | None) -> int:
         bulletin = await drafts.load_bulletin(self.db, record)
-        members = await members_repo.list_reachable(self.db)
+        members = await members_repo.audience(self.db)
         themes = await members_repo.themes_of_all(self.db)
         recipients = [
             Recipient(member.chat_id,
-                      render_for_member(bulletin, themes.get(member.id, []),
+                      render_for_member(bulletin, themes.get(member.member_id, []),
                                         member.only_my_themes,
-                                        self._read_url(bulletin.id, member.id)),
-                      member.id)
+                                        self._read_url(bulletin.id, member.member_id)),
+                      member.member_id)
             for member in members
         ]
         # Enqueue first: the key makes a repeat after a crash harmless, and the status change

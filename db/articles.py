@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import sqlite3
-from collections.abc import Collection
-from dataclasses import dataclass
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from functools import cached_property
 
 from db import story
 from db.database import Database
@@ -34,18 +36,18 @@ class ArticleDraft:
     published_at: datetime | None  # None when the feed gave no date: first sight stands in
     feed_url: str
 
-    @property
+    @cached_property
     def content_hash(self) -> str:
         """Fingerprint of what a reader sees; an edit on the website changes it."""
         published = to_db(self.published_at) if self.published_at else ""
         parts = (self.title, self.link or "", self.summary_html, published)
         return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
 
-    @property
+    @cached_property
     def link_key(self) -> str | None:
         return story.link_key(self.link)
 
-    @property
+    @cached_property
     def title_key(self) -> str:
         return story.title_key(self.title)
 
@@ -116,39 +118,41 @@ class _Source:
     content_hash: str
 
 
-async def _source(db: Database, guid: str) -> _Source | None:
-    row = await db.fetch_one(
-        "SELECT article_id, content_hash FROM article_sources WHERE guid = ?", (guid,))
-    return _Source(row[0], row[1]) if row else None
+async def _sources(db: Database, guids: Collection[str]) -> dict[str, _Source]:
+    """What each of a feed's items was stored as, in one query for the whole feed."""
+    if not guids:
+        return {}
+    rows = await db.fetch_all(
+        "SELECT guid, article_id, content_hash FROM article_sources WHERE guid IN"
+        " (SELECT value FROM json_each(?))", (json.dumps(list(guids)),))
+    return {row[0]: _Source(row[1], row[2]) for row in rows}
+
+
+_SAME_STORY = (
+    "title_key = :title_key AND (link_key = :link_key OR ((link_key IS NULL OR :link_key IS NULL)"
+    " AND published_at BETWEEN :since AND :until))"
+)
+"""The articles holding a draft's story.
+
+By canonical link and title: the title must match too, because distinct items may share a link
+(several events pointing at one booking page). An item whose link names no page of its own, or a
+story first stored that way, is matched by title within a few days.
+"""
+
+
+def _story_params(draft: ArticleDraft, now: datetime) -> dict[str, str | None]:
+    moment = draft.published_at or now
+    return {"title_key": draft.title_key, "link_key": draft.link_key,
+            "since": to_db(moment - SAME_TITLE_WINDOW), "until": to_db(moment + SAME_TITLE_WINDOW)}
 
 
 async def _same_story(db: Database, draft: ArticleDraft, now: datetime) -> int | None:
-    """The article already holding this story from another feed (or an old GUID scheme).
-
-    By canonical link and title: the title must match too, because distinct items may share a
-    link (several events pointing at one booking page). An item whose link names no page of its
-    own, or a story first stored that way, is matched by title within a few days.
-    """
-    if draft.link_key is not None:
-        found = await db.fetch_value(
-            "SELECT id FROM articles WHERE link_key = ? AND title_key = ?",
-            (draft.link_key, draft.title_key))
-        if found is not None:
-            return int(found)
-    moment = draft.published_at or now
-    unlinked = "" if draft.link_key is None else " AND link_key IS NULL"
+    """The article already holding this story from another feed (or an old GUID scheme),
+    one stored under the same link first."""
     found = await db.fetch_value(
-        "SELECT id FROM articles WHERE title_key = ? AND published_at BETWEEN ? AND ?"
-        f"{unlinked} ORDER BY id LIMIT 1",
-        (draft.title_key, to_db(moment - SAME_TITLE_WINDOW), to_db(moment + SAME_TITLE_WINDOW)))
+        f"SELECT id FROM articles WHERE {_SAME_STORY} ORDER BY link_key IS NOT :link_key, id"
+        " LIMIT 1", _story_params(draft, now))
     return None if found is None else int(found)
-
-
-async def _remember_source(db: Database, draft: ArticleDraft, article_id: int) -> None:
-    await db.execute(
-        "INSERT INTO article_sources (guid, article_id, content_hash) VALUES (?, ?, ?)"
-        " ON CONFLICT(guid) DO UPDATE SET content_hash = excluded.content_hash",
-        (draft.guid, article_id, draft.content_hash))
 
 
 async def _add_themes(db: Database, article_id: int, themes: Collection[str]) -> None:
@@ -158,14 +162,43 @@ async def _add_themes(db: Database, article_id: int, themes: Collection[str]) ->
     )
 
 
-async def _insert(db: Database, draft: ArticleDraft, now: datetime) -> int:
-    return await db.execute(
-        "INSERT INTO articles (guid, link, title, summary_html, published_at, updated_at,"
-        " feed_url, content_hash, link_key, title_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (draft.guid, draft.link, draft.title, draft.summary_html,
-         to_db(draft.published_at or now), to_db(now), draft.feed_url, draft.content_hash,
-         draft.link_key, draft.title_key),
-    )
+_INSERT_NEW_STORY = (
+    "INSERT INTO articles (guid, link, title, summary_html, published_at, updated_at, feed_url,"
+    " content_hash, link_key, title_key) SELECT :guid, :link, :title, :summary_html,"
+    " :published_at, :updated_at, :feed_url, :content_hash, :link_key, :title_key"
+    f" WHERE NOT EXISTS (SELECT 1 FROM articles WHERE {_SAME_STORY})"
+)
+
+
+async def _place_new_items(
+    db: Database, drafts: Collection[ArticleDraft], now: datetime
+) -> dict[str, tuple[int, Upsert]]:
+    """The article each never-seen item goes to: a new one, or the one holding its story.
+
+    One statement inserts every item whose story no article holds yet, each seeing the ones
+    inserted before it, so a feed's own two copies of a story make one article too. Only the
+    items that found their story are looked up one by one: few, but for a second feed
+    carrying the same stories.
+    """
+    if not drafts:
+        return {}
+    stamp = to_db(now)
+    await db.execute_many(_INSERT_NEW_STORY, [
+        {**_story_params(draft, now), "guid": draft.guid, "link": draft.link,
+         "title": draft.title, "summary_html": draft.summary_html,
+         "published_at": to_db(draft.published_at or now), "updated_at": stamp,
+         "feed_url": draft.feed_url, "content_hash": draft.content_hash}
+        for draft in drafts])
+    rows = await db.fetch_all(
+        "SELECT guid, id FROM articles WHERE guid IN (SELECT value FROM json_each(?))",
+        (json.dumps([draft.guid for draft in drafts]),))
+    placed = {row[0]: (int(row[1]), Upsert.NEW) for row in rows}
+    for draft in drafts:
+        if draft.guid not in placed:
+            found = await _same_story(db, draft, now)
+            assert found is not None, "the insert was skipped because this story is stored"
+            placed[draft.guid] = (found, Upsert.UNCHANGED)
+    return placed
 
 
 async def _update(db: Database, article_id: int, draft: ArticleDraft, now: datetime) -> None:
@@ -201,30 +234,85 @@ async def _forget_themes_if_only_source(db: Database, article_id: int) -> None:
         (article_id, article_id))
 
 
-async def upsert_article(
-    db: Database, draft: ArticleDraft, themes: Collection[str], now: datetime
-) -> Upsert:
-    """Store a story once however many feeds carry it; an edit on any of them updates it.
+@dataclass
+class _Writes:
+    """The rows a feed's items add, written in two statements once every item is read."""
+
+    sources: dict[str, tuple[str, int, str]] = field(default_factory=dict)
+    themes: set[tuple[int, str]] = field(default_factory=set)
+
+    def add(self, article_id: int, themes: Collection[str]) -> None:
+        self.themes.update((article_id, slug) for slug in themes)
+
+    def remember(self, draft: ArticleDraft, article_id: int) -> None:
+        self.sources[draft.guid] = (draft.guid, article_id, draft.content_hash)
+
+    async def flush(self, db: Database) -> None:
+        await db.execute_many(
+            "INSERT INTO article_sources (guid, article_id, content_hash) VALUES (?, ?, ?)"
+            " ON CONFLICT(guid) DO UPDATE SET content_hash = excluded.content_hash",
+            self.sources.values())
+        await db.execute_many(
+            "INSERT OR IGNORE INTO article_themes (article_id, theme_slug) VALUES (?, ?)",
+            sorted(self.themes))
+        self.sources.clear()
+        self.themes.clear()
+
+
+async def _store(draft: ArticleDraft, themes: Collection[str], now: datetime, db: Database,
+                 placed: dict[str, tuple[int, Upsert]], known: dict[str, _Source],
+                 writes: _Writes) -> Upsert:
+    first_sight = placed.pop(draft.guid, None)
+    if first_sight is not None:
+        article_id, outcome = first_sight
+        known[draft.guid] = _Source(article_id, draft.content_hash)
+        writes.remember(draft, article_id)
+        writes.add(article_id, themes)
+        return outcome
+    source = known[draft.guid]
+    if source.content_hash != draft.content_hash:
+        await writes.flush(db)  # an edit counts the sources and replaces the themes
+        await _update(db, source.article_id, draft, now)
+        known[draft.guid] = _Source(source.article_id, draft.content_hash)
+        writes.remember(draft, source.article_id)
+        writes.add(source.article_id, themes)
+        return Upsert.UPDATED
+    writes.add(source.article_id, themes)
+    return Upsert.UNCHANGED
+
+
+async def upsert_articles(
+    db: Database, items: Sequence[tuple[ArticleDraft, Collection[str]]], now: datetime
+) -> list[Upsert]:
+    """Store each story once however many feeds carry it; an edit on any of them updates it.
 
     Each feed item is compared with its own last copy, so two feeds wording a story a little
     differently do not overwrite each other on every fetch. An unchanged item only adds themes:
     the same post can arrive through several category feeds, each naming only its own category.
+    A whole feed is one transaction of a few statements (items looked up together, new ones
+    inserted together, sources and themes written together): each statement is a trip to
+    SQLite's thread, and a statement per item made storing a feed cost more than parsing it.
     """
     async with db.transaction():
-        source = await _source(db, draft.guid)
-        if source is None:
-            found = await _same_story(db, draft, now)
-            article_id = found if found is not None else await _insert(db, draft, now)
-            await _remember_source(db, draft, article_id)
-            await _add_themes(db, article_id, themes)
-            return Upsert.NEW if found is None else Upsert.UNCHANGED
-        if source.content_hash != draft.content_hash:
-            await _update(db, source.article_id, draft, now)
-            await _remember_source(db, draft, source.article_id)
-            await _add_themes(db, source.article_id, themes)
-            return Upsert.UPDATED
-        await _add_themes(db, source.article_id, themes)
-        return Upsert.UNCHANGED
+        known = await _sources(db, {draft.guid for draft, _ in items})
+        fresh: dict[str, ArticleDraft] = {}
+        for draft, _ in items:
+            if draft.guid not in known:
+                fresh.setdefault(draft.guid, draft)
+        placed = await _place_new_items(db, fresh.values(), now)
+        writes = _Writes()
+        outcomes = [await _store(draft, themes, now, db, placed, known, writes)
+                    for draft, themes in items]
+        await writes.flush(db)
+    return outcomes
+
+
+async def upsert_article(
+    db: Database, draft: ArticleDraft, themes: Collection[str], now: datetime
+) -> Upsert:
+    """One item, as :func:`upsert_articles` stores a feed's."""
+    [outcome] = await upsert_articles(db, [(draft, themes)], now)
+    return outcome
 
 
 async def list_published_since(

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from db.database import Database
 from db.timeutil import from_db, to_db
@@ -135,17 +138,47 @@ async def set_broadcasts_paused(db: Database, member_id: int, paused: bool) -> N
     )
 
 
-async def list_reachable(db: Database, theme_slugs: list[str] | None = None) -> list[Member]:
+async def list_reachable(
+    db: Database, theme_slugs: Collection[str] | None = None
+) -> list[Member]:
     """Who a bulletin or an update goes to: active, not paused, and (if given) following one
     of the themes."""
-    sql = "SELECT * FROM members WHERE status = 'active' AND broadcasts_paused = 0"
+    return [_member(row) for row in await db.fetch_all(*_reachable("*", theme_slugs))]
+
+
+def _reachable(columns: str, theme_slugs: Collection[str] | None) -> tuple[str, list[str]]:
+    sql = f"SELECT {columns} FROM members WHERE status = 'active' AND broadcasts_paused = 0"
     params: list[str] = []
     if theme_slugs is not None:
-        marks = ",".join("?" for _ in theme_slugs)
-        sql += f" AND id IN (SELECT member_id FROM member_themes WHERE theme_slug IN ({marks}))"
-        params = list(theme_slugs)
-    rows = await db.fetch_all(sql + " ORDER BY id", params)
-    return [_member(row) for row in rows]
+        sql += (" AND id IN (SELECT member_id FROM member_themes"
+                " WHERE theme_slug IN (SELECT value FROM json_each(?)))")
+        params = [json.dumps(list(theme_slugs))]
+    return sql + " ORDER BY id", params
+
+
+class Reachable(NamedTuple):
+    member_id: int
+    chat_id: int
+    only_my_themes: bool
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Who a send goes to, kept as the rows SQLite gave: a bulletin needs three fields of each
+    member, and building 100,000 full members cost four times the query itself."""
+
+    rows: list[sqlite3.Row]
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __iter__(self) -> Iterator[Reachable]:
+        return (Reachable(row[0], row[1], bool(row[2])) for row in self.rows)
+
+
+async def audience(db: Database, theme_slugs: Collection[str] | None = None) -> Audience:
+    """The members :func:`list_reachable` gives, as (member, chat, only their themes)."""
+    return Audience(await db.fetch_all(*_reachable("id, chat_id, only_my_themes", theme_slugs)))
 
 
 async def themes_of_all(db: Database) -> dict[int, list[str]]:

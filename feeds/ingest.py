@@ -126,13 +126,14 @@ async def store_items(
 ) -> StoredItems:
     """Store a parsed feed's items; one repeated or edited on the website is stored once."""
     stored = StoredItems()
+    drafts = []
     for item in feed.items:
         try:
-            draft, themes = draft_article(item, feed_url, feed.link, matcher)
+            drafts.append(draft_article(item, feed_url, feed.link, matcher))
         except UnusableItem as reason:
             stored.skipped.append(str(reason))
-            continue
-        stored.count(await articles.upsert_article(db, draft, themes, now))
+    for outcome in await articles.upsert_articles(db, drafts, now):
+        stored.count(outcome)
     return stored
 
 

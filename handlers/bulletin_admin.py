@@ -255,7 +255,7 @@ async def _edit_item(update: Update, context: BotContext, draft: EditableDraft,
 async def _confirm_send(update: Update, context: BotContext, draft: EditableDraft,
                         action: str) -> int:
     services = context.services
-    count = len(await members_repo.list_reachable(services.db))
+    count = len(await members_repo.audience(services.db))
     emails = await services.bulletins.email_audience()
     await reply(update, texts.confirm_send(draft.record.title, count, emails,
                                            services.mailchimp is not None),

@@ -202,6 +202,27 @@ async def test_repeated_items_are_stored_once_by_guid(
     assert len(await stored(db)) == 1
 
 
+async def test_one_feed_carrying_a_story_twice_stores_one_article_with_both_themes(
+    feed_server: FeedServer, db: Database
+) -> None:
+    """A feed's items are inserted together; the second copy must still find the first."""
+    feed_server.serve("/feed", rss(
+        rss_item("p1", "Holiday grant opens", link="https://x.example/grant/",
+                 categories=("Funding",)),
+        rss_item("p2", "Parenting course", link="https://x.example/course"),
+        rss_item("partner-9", "Holiday grant opens!",
+                 link="http://www.x.example/grant?utm_source=partners",
+                 categories=("Early help",)),
+    ))
+    report = await ingest(db, feed_server.url("/feed"))
+
+    assert (report.feeds[0].new, report.feeds[0].unchanged) == (2, 1)
+    grant, course = await stored(db)
+    assert grant.title == "Holiday grant opens"
+    assert grant.themes == ("early-help", "funding")
+    assert course.title == "Parenting course"
+
+
 async def test_bare_numeric_guids_are_scoped_to_their_feed(
     feed_server: FeedServer, db: Database
 ) -> None:

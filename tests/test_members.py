@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -225,3 +227,33 @@ async def test_unknown_text_gets_a_helpful_answer(tg: FakeTelegram, bot: Config)
     await user.wait_for_text("did not understand")
     await user.send("/nonsense")
     await user.wait_for_text("Send /help")
+
+
+async def test_a_themes_audience_leaves_out_the_paused_and_the_blocked(tmp_path: Path) -> None:
+    """A theme's audience gives each member's chat and choice as the full member record would,
+    without the member who paused updates or the one who blocked the bot."""
+    now = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+    db = await Database.open(tmp_path / "network.sqlite3")
+    try:
+        await db.execute_many("INSERT INTO themes (slug, title) VALUES (?, ?)",
+                              [("funding", "Funding"), ("youth", "Youth provision")])
+        ids = []
+        for n in range(40):
+            details = members_repo.MemberDetails(f"Organisation {n}", f"Contact {n}", "Manager",
+                                                 None)
+            ids.append(await members_repo.insert(db, 7_000 + n, 9_000 + n, details, now))
+            await members_repo.replace_themes(
+                db, ids[-1], ["funding", "youth"] if n % 3 == 0 else ["youth"])
+        await members_repo.set_broadcasts_paused(db, ids[0], True)
+        await members_repo.set_status(db, ids[3], "blocked", now)
+        await members_repo.set_only_my_themes(db, ids[6], True)
+
+        funding = list(await members_repo.audience(db, ["funding"]))
+        full = await members_repo.list_reachable(db, ["funding"])
+        assert [(m.member_id, m.chat_id, m.only_my_themes) for m in funding] == [
+            (m.id, m.chat_id, m.only_my_themes) for m in full]
+        assert [m.chat_id for m in funding] == [9_000 + n for n in range(6, 40, 3)]
+        assert funding[0].only_my_themes and not funding[1].only_my_themes
+        assert len(await members_repo.audience(db)) == 38
+    finally:
+        await db.close()
