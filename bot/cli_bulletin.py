@@ -15,6 +15,7 @@ from bot.cli_options import CONFIG_OPTION, load, with_services
 
 if TYPE_CHECKING:
     from bot.services import Services
+    from bulletins.service import TestSent
 
 
 @click.group()
@@ -89,6 +90,7 @@ def bulletin_send(config_path: Path | None, yes: bool) -> None:
     from bulletins.drafts import DraftError
     from bulletins.service import SendRefused
     from db import members as members_repo
+    from wording import bulletins as texts
 
     config = load(config_path)
 
@@ -102,9 +104,39 @@ def bulletin_send(config_path: Path | None, yes: bool) -> None:
     async def send(services: Services) -> int:
         try:
             return await services.bulletins.send_now(await services.bulletins.open_draft(), None)
-        except (DraftError, SendRefused) as error:
+        except DraftError as error:
             raise click.ClickException(str(error)) from None
+        except SendRefused as error:
+            raise click.ClickException(texts.cli_refusal(str(error), error.needs_test)) from None
 
     dispatch = with_services(config, send)
     click.echo(f"Queued for {members} members (delivery {dispatch}); the running bot sends it. "
                "Start it with `linkedup run` if it is not running.")
+
+
+@bulletin.command("test")
+@CONFIG_OPTION
+def bulletin_test(config_path: Path | None) -> None:
+    """Send the draft as a test before sending it to everyone.
+
+    The Telegram edition goes to the first of [telegram] admins, queued for the running bot
+    like a bulletin; with Mailchimp set up, the test email goes to the reply-to address. Each
+    channel's outcome is printed on a line of its own, and a refused test email exits with 1.
+    """
+    from feeds.sanitise import html_to_plain
+    from wording import bulletins as texts
+
+    config = load(config_path)
+    if not config.telegram.admins:
+        raise click.ClickException(texts.CLI_TEST_NO_ADMIN)
+    officer = config.telegram.admins[0]
+
+    async def test(services: Services) -> TestSent:
+        draft = await services.bulletins.open_draft()
+        return await services.bulletins.send_test(
+            draft, officer, await services.members.find(officer))
+
+    sent = with_services(config, test)
+    click.echo(html_to_plain(texts.cli_test_lines(sent.messages, officer, sent.email)))
+    if sent.email_refused:
+        raise SystemExit(1)

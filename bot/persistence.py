@@ -27,9 +27,12 @@ class SQLitePersistence(BasePersistence[UserData, UserData, UserData]):
             update_interval=update_interval,
         )
         self._db = db
+        self._stored: set[int] = set()  # the users who have a row of data
 
     async def get_user_data(self) -> dict[int, UserData]:
-        return await store.load_data(self._db, "user")
+        data = await store.load_data(self._db, "user")
+        self._stored = set(data)
+        return data
 
     async def get_chat_data(self) -> dict[int, UserData]:
         return {}
@@ -49,7 +52,15 @@ class SQLitePersistence(BasePersistence[UserData, UserData, UserData]):
         await store.save_conversation(self._db, name, key, new_state)
 
     async def update_user_data(self, user_id: int, data: UserData) -> None:
+        """PTB hands over every user an update came from; most have no data and never had any,
+        and writing nothing for them was a database write for each member's every message."""
+        if not data and user_id not in self._stored:
+            return
         await store.save_data(self._db, "user", user_id, copy.deepcopy(data))
+        if data:
+            self._stored.add(user_id)
+        else:
+            self._stored.discard(user_id)
 
     async def update_chat_data(self, chat_id: int, data: UserData) -> None:
         return None
@@ -65,6 +76,7 @@ class SQLitePersistence(BasePersistence[UserData, UserData, UserData]):
 
     async def drop_user_data(self, user_id: int) -> None:
         await store.drop_data(self._db, "user", user_id)
+        self._stored.discard(user_id)
         await store.drop_conversations_of(self._db, user_id)
 
     async def refresh_user_data(self, user_id: int, user_data: UserData) -> None:

@@ -27,7 +27,7 @@ from db.members import Member
 from db.timeutil import Clock
 from delivery.engine import DeliveryEngine, Recipient
 from delivery.messages import OutgoingMessage
-from email_channel.campaigns import CampaignError, EmailCampaigns
+from email_channel.campaigns import CampaignError, EmailCampaigns, NoTestEmail
 from email_channel.client import MailchimpError
 from wording import bulletins as texts
 
@@ -41,6 +41,23 @@ def dispatch_key(bulletin_id: int) -> str:
 
 class SendRefused(Exception):
     """The bulletin was not sent on any channel; the message says why and what to do."""
+
+    def __init__(self, reason: str, *, needs_test: bool = False) -> None:
+        super().__init__(reason)
+        self.needs_test = needs_test  # the email waits for a test of its current content
+
+
+def _refusal(error: CampaignError | MailchimpError) -> SendRefused:
+    return SendRefused(str(error), needs_test=isinstance(error, NoTestEmail))
+
+
+@dataclass(frozen=True)
+class TestSent:
+    """What a test did on each channel, for whoever asked for it to say."""
+
+    messages: int  # queued for the officer's chat, the outcome line not counted
+    email: str  # one line: sent to whom, refused and why, or no email edition
+    email_refused: bool
 
 
 @dataclass
@@ -84,21 +101,24 @@ class BulletinService:
             log.warning("could not read the Mailchimp audience's size", exc_info=True)
             return None
 
-    async def send_test(self, draft: EditableDraft, chat_id: int, member: Member | None) -> None:
+    async def send_test(self, draft: EditableDraft, chat_id: int, member: Member | None
+                        ) -> TestSent:
         """The member's edition to the officer's chat, then one message saying what each
         channel did, all in one paced dispatch (her chat has Telegram's per-chat limit too)."""
         messages = await self.preview(draft.bulletin, member)
+        refused = False
         try:
             address = await self.send_test_email(draft)
             email = texts.test_email_outcome(address, None)
         except SendRefused as error:
-            email = texts.test_email_outcome(None, str(error))
+            email, refused = texts.test_email_outcome(None, str(error)), True
         outcome = OutgoingMessage(texts.test_outcome(len(messages), email))
         await self.delivery.enqueue(
             f"bulletin-test:{draft.record.id}:{self.clock().isoformat()}", "bulletin-test",
             [Recipient(chat_id, [*messages, outcome], member.id if member else None)],
             title=f"Test of {draft.record.title}",
         )
+        return TestSent(len(messages), email, refused)
 
     async def send_test_email(self, draft: EditableDraft) -> str | None:
         """The email edition's test, to the reply-to address; None without Mailchimp."""
@@ -107,7 +127,7 @@ class BulletinService:
         try:
             await self.email.send_test(draft.bulletin)
         except (CampaignError, MailchimpError) as error:
-            raise SendRefused(str(error)) from error
+            raise _refusal(error) from error
         return await self.email.reply_to()
 
     async def send_now(self, draft: EditableDraft, report_chat_id: int | None) -> int:
@@ -124,7 +144,7 @@ class BulletinService:
             try:
                 when = (await self.email.schedule(draft.bulletin, when)).scheduled_for
             except (CampaignError, MailchimpError) as error:
-                raise SendRefused(str(error)) from error
+                raise _refusal(error) from error
         return await drafts.schedule(self.db, draft, when, self.clock()), when
 
     async def cancel(self, draft: EditableDraft) -> None:
@@ -134,7 +154,7 @@ class BulletinService:
             try:
                 await self.email.unschedule(draft.record.id)
             except (CampaignError, MailchimpError) as error:
-                raise SendRefused(str(error)) from error
+                raise _refusal(error) from error
         await drafts.cancel(self.db, draft)
 
     async def _send_email(self, draft: EditableDraft) -> None:
@@ -143,7 +163,7 @@ class BulletinService:
         try:
             await self.email.send(draft.bulletin)
         except (CampaignError, MailchimpError) as error:
-            raise SendRefused(str(error)) from error
+            raise _refusal(error) from error
 
     async def send_due(self, now: datetime) -> None:
         """Due work: send scheduled bulletins whose time has come (also after downtime)."""

@@ -39,6 +39,11 @@ class CampaignError(Exception):
     """Something the officer asked of the email that cannot be done now, worded for her."""
 
 
+class NoTestEmail(CampaignError):
+    """The email cannot go before a test of its current content: where she asked, she is
+    told how to send one (a button in the bot, a command in the shell)."""
+
+
 @dataclass(frozen=True)
 class ScheduleResult:
     requested: datetime
@@ -158,10 +163,10 @@ class EmailCampaigns:
     async def _tested(self, bulletin: Bulletin, record: CampaignRecord | None) -> str:
         """The campaign id, once its content is current and a test of that content went out."""
         if record is None:
-            raise CampaignError("Send a test email first, to check how the email looks.")
+            raise NoTestEmail("Send a test email first, to check how the email looks.")
         record = await self.prepare(bulletin, record.segment)
         if record.test_sent_at is None:
-            raise CampaignError("Send a test email first: none was sent since the email last "
+            raise NoTestEmail("Send a test email first: none was sent since the email last "
                                 "changed.")
         assert record.campaign_id is not None
         return record.campaign_id

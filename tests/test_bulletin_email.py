@@ -3,10 +3,14 @@ real SDK against the loopback fake Mailchimp API."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner, Result
 
+from bot.cli import main
+from bot.cli_options import CliContext
 from settings.config import Config
 from tests.fakes.feed_site import FeedServer, rss, rss_item
 from tests.fakes.mailchimp_api import API_KEY, LIST_ID, FakeMailchimp
@@ -72,6 +76,55 @@ async def test_send_needs_a_test_email_then_goes_on_both_channels_once(
         stats = await admin.wait_for_text("Email:")
         assert "Training for volunteers (1)" in stats.content  # the article, not its URL
         assert stats.content.index("clicked") < stats.content.index("opened")
+
+
+async def linkedup(folder: Path, clock: FakeClock, *args: str) -> Result:
+    """The command as the officer types it, with the config make_config wrote in folder, on
+    the test's clock (it runs its own loop)."""
+    return await asyncio.to_thread(
+        CliRunner().invoke, main, [*args, "--config", str(folder / "config.toml")],
+        obj=CliContext(clock=clock))
+
+
+async def test_the_command_line_sends_the_test_it_asks_for(
+    tmp_path: Path, tg: FakeTelegram, mailchimp_api: FakeMailchimp, email_config: Config,
+    clock: FakeClock,
+) -> None:
+    """From the shell: the refused send names the command, which tests both channels."""
+    fetched = await linkedup(tmp_path, clock, "feed", "fetch")
+    assert fetched.exit_code == 0, fetched.output
+    refused = await linkedup(tmp_path, clock, "bulletin", "send", "--yes")
+    assert refused.exit_code == 1
+    assert "Send a test email first" in refused.output
+    assert "Send one with `linkedup bulletin test`" in refused.output
+
+    tested = await linkedup(tmp_path, clock, "bulletin", "test")
+    assert tested.exit_code == 0, tested.output
+    telegram, email = tested.output.strip().splitlines()
+    assert telegram.startswith("Telegram: the test (1 message(s)")
+    assert f"queued for {ADMIN_ID}" in telegram
+    assert email == ("Email: A test email of the same edition is on its way to "
+                     "office@linkedup.example.")
+    [campaign] = mailchimp_api.campaigns.values()
+    assert campaign.tests == [["office@linkedup.example"]]
+
+    admin = tg.user(user_id=ADMIN_ID)
+    async with running_bot(email_config, clock):
+        await admin.wait_for_text("Training for volunteers")
+        outcome = await admin.wait_for_text("Test sent")
+        assert "on its way to office@linkedup.example" in outcome.content
+    sent = await linkedup(tmp_path, clock, "bulletin", "send", "--yes")
+    assert sent.exit_code == 0, sent.output
+    assert "Queued for 0 members" in sent.output and campaign.sends == 1
+
+
+async def test_a_test_from_the_command_line_needs_an_admin_to_go_to(
+    tmp_path: Path, tg: FakeTelegram, clock: FakeClock
+) -> None:
+    make_config(tmp_path, tg, telegram={"admins": []})
+    refused = await linkedup(tmp_path, clock, "bulletin", "test")
+    assert refused.exit_code == 1
+    assert "add your Telegram user id to [telegram] admins" in refused.output
 
 
 async def test_the_preview_says_what_the_email_makes_of_commands_in_the_intro(

@@ -112,6 +112,13 @@ TEST_OUTCOME = "<b>Test sent</b>\n• Telegram: the {count} message(s) above, as
 TEST_EMAIL_SENT = "A test email of the same edition is on its way to {address}."
 EMAIL_REFUSED = "⚠️ The test email could not be sent: {reason}"
 TEST_NO_EMAIL = "Email is not set up, so there is no email edition."
+CLI_TEST_TELEGRAM = ("Telegram: the test ({count} message(s) and a line saying what each channel "
+                     "did) is queued for {chat}, the first of [telegram] admins; the running bot "
+                     "sends it. Start it with `linkedup run` if it is not running.")
+CLI_TEST_EMAIL = "Email: {outcome}"
+CLI_TEST_NO_ADMIN = ("no one to send the test to: add your Telegram user id to [telegram] admins "
+                     "in the config file")
+CLI_SEND_TEST_FIRST = "{reason} Send one with `linkedup bulletin test`, then send again."
 NOT_SENT = (
     "⚠️ Not sent, on either channel: {reason}\nNothing went out; fix this and press Send now "
     "again."
@@ -203,6 +210,17 @@ def test_email_outcome(address: str | None, refusal: str | None) -> str:
     if address is None:
         return TEST_NO_EMAIL
     return TEST_EMAIL_SENT.format(address=escape(address))
+
+
+def cli_test_lines(messages: int, chat_id: int, email: str) -> str:
+    """A test from the shell: one line per channel (the email line is HTML, as in the bot)."""
+    return (f"{escape(CLI_TEST_TELEGRAM.format(count=messages, chat=chat_id))}\n"
+            f"{CLI_TEST_EMAIL.format(outcome=email)}")
+
+
+def cli_refusal(reason: str, needs_test: bool) -> str:
+    """A refused send from the shell, naming the command that makes it possible."""
+    return CLI_SEND_TEST_FIRST.format(reason=reason) if needs_test else reason
 
 
 def test_outcome(messages: int, email: str) -> str:

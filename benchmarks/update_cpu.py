@@ -1,0 +1,175 @@
+"""The bot's CPU per update, measured against a bare python-telegram-bot echo bot.
+
+Both run as real subprocesses long-polling the same loopback fake Bot API in this process (its
+flood limits off, so neither waits on them): the bot as on the server (``python -m bot run``,
+with a network of members in its database), the echo bot as the smallest PTB application that
+answers a text. Members write one at a time, each waiting for the answer, as people do; the CPU
+each process used (user + system, all its threads, from /proc) over those updates, divided by
+their number, is the figure. Measuring starts once each process is idle after its start-up work,
+and the bot's scheduler tick is set to an hour, so that work which costs the same with or
+without updates stays out of the per-update figure.
+
+Two kinds of update are measured for the bot: a member's /themes (a database read and a menu of
+buttons) and a member's message it does not expect (the one-line help). The target for each is at
+most 1.3 x the echo bot's CPU per update.
+
+    uv run python benchmarks/update_cpu.py [--updates 300] [--members 1000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+import tomli_w
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from db import members as members_repo  # noqa: E402
+from db.database import Database  # noqa: E402
+from db.members import MemberDetails  # noqa: E402
+from settings.config import default_themes  # noqa: E402
+from tests.fakes.telegram_api import FakeTelegram  # noqa: E402
+from tests.fakes.telegram_users import SimUser  # noqa: E402
+
+TOKEN = "123456789:BENCH-token_for-the-loopback-fake"
+TARGET = 1.3
+FIRST_USER = 700_000_000
+NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process and all its threads so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICKS  # utime and stime, fields 14 and 15
+
+
+def echo_bot(base_url: str) -> None:
+    """The baseline: PTB's own echo bot, nothing more."""
+    from telegram import Update
+    from telegram.ext import Application, ContextTypes, MessageHandler, filters
+
+    async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        assert update.message is not None and update.message.text is not None
+        await update.message.reply_text(update.message.text)
+
+    application = Application.builder().token(TOKEN).base_url(base_url).build()
+    application.add_handler(MessageHandler(filters.TEXT, echo))
+    application.run_polling()
+
+
+async def prepare_bot(directory: Path, base_url: str, members: int) -> Path:
+    """A database with a network of members following themes, and the config that runs on it."""
+    db = await Database.open(directory / "bench.sqlite3")
+    slugs = [theme["slug"] for theme in default_themes()]
+    try:
+        await db.execute_many(
+            "INSERT INTO themes (slug, title, position) VALUES (?, ?, ?)",
+            [(theme["slug"], theme["title"], n) for n, theme in enumerate(default_themes())])
+        async with db.transaction():
+            for n in range(members):
+                member_id = await members_repo.insert(
+                    db, FIRST_USER + n, FIRST_USER + n,
+                    MemberDetails(f"Organisation {n}", f"Contact {n}", "Manager", None), NOW)
+                await members_repo.replace_themes(db, member_id, slugs[n % 3::4])
+    finally:
+        await db.close()
+    path = directory / "config.toml"
+    path.write_text(tomli_w.dumps({
+        "telegram": {"token": TOKEN, "base_url": base_url},
+        "database": {"path": str(directory / "bench.sqlite3")},
+        "scheduler": {"tick_seconds": 3600.0},
+    }), "utf-8")
+    return path
+
+
+async def start(*arguments: str) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        sys.executable, *arguments, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+
+
+async def converse(users: list[SimUser], text: str, answer: str) -> None:
+    for user in users:
+        await user.send(text)
+        await user.wait_for_text(answer, timeout=30)
+
+
+async def settled(process: asyncio.subprocess.Process, limit: float = 60.0) -> None:
+    """Wait out the work a process does once after starting (the bot's first scheduler tick,
+    its engine's start): a second in which it used under 1% of a CPU."""
+    for _ in range(int(limit)):
+        before = cpu_seconds(process.pid)
+        await asyncio.sleep(1.0)
+        if cpu_seconds(process.pid) - before < 0.01 + 1 / TICKS:
+            return
+    raise RuntimeError(f"the process was still busy after {limit:.0f} s")
+
+
+async def cpu_per_update(process: asyncio.subprocess.Process, users: list[SimUser],
+                         text: str, answer: str) -> float:
+    """CPU seconds per update, once a first round-trip has warmed the process up and the
+    process is idle again."""
+    await converse(users[:1], text, answer)
+    await settled(process)
+    before = cpu_seconds(process.pid)
+    await converse(users[1:], text, answer)
+    return (cpu_seconds(process.pid) - before) / (len(users) - 1)
+
+
+async def stop(process: asyncio.subprocess.Process) -> None:
+    process.terminate()
+    await process.wait()
+
+
+def verdict(name: str, seconds: float, baseline: float) -> bool:
+    ratio = seconds / baseline
+    passed = ratio <= TARGET
+    print(f"{name}: {seconds * 1000:.2f} ms CPU per update = {ratio:.2f} x the echo bot "
+          f"(target <= {TARGET}) {'PASS' if passed else 'FAIL'}")
+    return passed
+
+
+async def main(updates: int, members: int) -> int:
+    async with FakeTelegram(token=TOKEN, record_requests=False) as tg:
+        tg.disable_rate_limits()
+        users = [tg.user(FIRST_USER + n) for n in range(min(updates + 1, members))]
+        echo = await start(__file__, "--echo-bot", tg.base_url)
+        try:
+            baseline = await cpu_per_update(echo, users, "Hello from the network", "Hello")
+        finally:
+            await stop(echo)
+        with tempfile.TemporaryDirectory() as directory:
+            config = await prepare_bot(Path(directory), tg.base_url, members)
+            bot = await start("-m", "bot", "run", "--config", str(config))
+            try:
+                themes = await cpu_per_update(bot, users, "/themes", "Your themes")
+                unknown = await cpu_per_update(bot, users, "Hello from the network",
+                                               "did not understand")
+            finally:
+                await stop(bot)
+    print(f"{len(users) - 1} updates each, one at a time; {members:,} members in the bot's "
+          "database; CPU of each subprocess from /proc")
+    print(f"bare PTB echo bot: {baseline * 1000:.2f} ms CPU per update")
+    passed = [verdict("the bot, a member's /themes", themes, baseline),
+              verdict("the bot, a member's unexpected message", unknown, baseline)]
+    return 0 if all(passed) else 1
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--updates", type=int, default=300)
+    parser.add_argument("--members", type=int, default=1000)
+    parser.add_argument("--echo-bot", metavar="BASE_URL", help=argparse.SUPPRESS)
+    arguments = parser.parse_args()
+    if arguments.echo_bot:
+        echo_bot(arguments.echo_bot)
+    else:
+        sys.exit(asyncio.run(main(arguments.updates, arguments.members)))
