@@ -29,7 +29,6 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -169,7 +168,7 @@ class Tally:
 
     def __init__(self, tg: FakeTelegram, plan: Plan) -> None:
         self._tg = tg
-        self._plan = plan
+        self.plan = plan
         self._seen = 0
         self.received: Counter[tuple[int, int]] = Counter()  # (chat, part) -> copies
         self.per_chat: Counter[int] = Counter()  # bulletin sendMessages per chat
@@ -181,7 +180,7 @@ class Tally:
     def scan(self) -> None:
         messages = self._tg.sent_messages
         for message in messages[self._seen:]:
-            part = self._plan.parts.get(message.chat_id, {}).get(hash(message.html or ""))
+            part = self.plan.parts.get(message.chat_id, {}).get(hash(message.html or ""))
             if part is not None:
                 self.received[message.chat_id, part] += 1
                 self.per_chat[message.chat_id] += 1
@@ -197,7 +196,7 @@ class Tally:
         return len(self.received)
 
     def lost(self) -> int:
-        return self._plan.total - self.delivered
+        return self.plan.total - self.delivered
 
     def duplicates(self) -> int:
         return sum(n - 1 for n in self.received.values())
@@ -223,7 +222,7 @@ async def members_talk(tg: FakeTelegram, tally: Tally, rate: float, phase: str,
                        count: int | None, stop: asyncio.Event | None = None) -> None:
     """Members (a different one each time) send /themes at a steady ``rate`` per second."""
     draw = random.Random(phase)
-    chats = list(tally._plan.messages)
+    chats = list(tally.plan.messages)
     started = time.monotonic()
     sent = 0
     while (count is None or sent < count) and not (stop and stop.is_set()):
@@ -414,10 +413,6 @@ def p99(values: list[float]) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[98]
 
 
-def rate_of(times: list[float]) -> float:
-    return (len(times) - 1) / (max(times) - min(times)) if len(times) > 1 else 0.0
-
-
 def flood_checks(verdicts: Verdicts, flood: Flood) -> None:
     verdicts.check("429 share <= 0.5%", flood.share <= SHARE_429_TARGET,
                    f"{flood.refused_429} of {flood.sends:,} sendMessage calls = "
@@ -438,10 +433,11 @@ def report_run1(verdicts: Verdicts, run: Run1, members: int, baseline: Baseline)
           f"in that time")
     print(f"  ratio to PTB's AIORateLimiter on the same bulletin: "
           f"{bulletin_rate / baseline.rate:.3f}")
-    counts = Counter(tally.per_chat[chat] for chat in tally._plan.messages)
+    counts = Counter(tally.per_chat[chat] for chat in tally.plan.messages)
     verdicts.check(f"every member's bulletin is {PARTS} sendMessage calls",
                    set(counts) == {PARTS},
-                   ", ".join(f"{n} parts to {chats:,} members" for n, chats in sorted(counts.items())))
+                   ", ".join(f"{n} parts to {chats:,} members"
+                             for n, chats in sorted(counts.items())))
     verdicts.check(f"the bot's budget (parts + replies) >= {RATE_TARGET} x 30",
                    budget_rate >= RATE_TARGET * TELEGRAM_LIMIT,
                    f"{budget_rate:.2f} msg/s = {budget_rate / TELEGRAM_LIMIT:.3f} x 30")
@@ -481,12 +477,12 @@ def estimate_minutes(args: argparse.Namespace) -> float:
     return (runs + baseline) / 60
 
 
-def lines(baseline: Baseline, members: int) -> Iterator[str]:
-    yield (f"baseline: PTB's AIORateLimiter sends the same bulletin to {members:,} members at "
+def report_baseline(baseline: Baseline, members: int) -> None:
+    print(f"baseline: PTB's AIORateLimiter sends the same bulletin to {members:,} members at "
            f"{baseline.rate:.2f} msg/s ({baseline.rate / TELEGRAM_LIMIT:.3f} x 30), "
            f"{baseline.flood.refused_429} x 429 ({baseline.flood.share:.2%}), "
            f"{baseline.flood.ignored_retry_after} sends ignoring retry_after, "
-           f"{baseline.lost} lost")
+           f"{baseline.lost} lost", flush=True)
 
 
 async def main() -> int:
@@ -504,8 +500,7 @@ async def main() -> int:
           f"{estimate_minutes(args):.0f} minutes", flush=True)
     baseline_members = min(args.baseline_members, args.members)
     baseline = await aio_rate_limiter_baseline(baseline_members)
-    for line in lines(baseline, baseline_members):
-        print(line, flush=True)
+    report_baseline(baseline, baseline_members)
     verdicts = Verdicts()
     report_run1(verdicts, await run_with_members_talking(args.members, args.rate,
                                                          args.idle_samples),
