@@ -35,6 +35,7 @@ from email_channel.channel import MailchimpChannel, open_channel
 from feeds.schedule import FeedService
 from handlers.context import BotApplication
 from handlers.help import publish_command_menus
+from handlers.steps import send_waiting_questions
 from issues.person_names import warm_up
 from issues.service import IssueService
 from issues.summary import summarise
@@ -145,6 +146,7 @@ async def running_application(
     async with application:
         await publish_command_menus(application, config.admins)
         await application.start()
+        await send_waiting_questions(application)  # saved by a run that was killed mid-send
         warm_up()  # the safeguarding check's names list, loaded before the first /raise
         start_ticking(application, services.due_work, services.config.scheduler.tick_seconds)
         services.delivery.start()
