@@ -64,10 +64,11 @@ def build_application(services: Services, polling: BaseRequest) -> BotApplicatio
         .concurrent_updates(OneAtATimePerChat())
         .request(QuietRequest(connection_pool_size=256))
         .get_updates_request(polling)
-        # Replies wait out a 429 or a passing fault instead of failing the member's step, and
-        # follow a group that became a supergroup; broadcasts do their own pacing and retries in
-        # the delivery engine.
+        # Replies share the delivery engine's budget and go before its bulk sends; they wait
+        # out a 429 or a passing fault instead of failing the member's step, and follow a group
+        # that became a supergroup.
         .rate_limiter(PatientLimiter(
+            services.delivery.pacer,
             on_chat_moved=lambda old, new: deliveries.follow_chat(services.db, old, new)))
     )
     if config.telegram.base_file_url:

@@ -55,10 +55,9 @@ def bulletin_draft(config_path: Path | None) -> None:
 
     async def show(services: Services) -> str:
         draft = await services.bulletins.open_draft()
-        sections = [(s.theme_title, [i.title for i in s.items]) for s in draft.bulletin.sections]
         intro = html_to_plain(draft.bulletin.intro_html) or "none"
         return html_to_plain(texts.draft_summary(draft.record.title, draft.record.status,
-                                                 intro, sections))
+                                                 intro, draft.bulletin.outline()))
 
     click.echo(with_services(load(config_path), show))
 

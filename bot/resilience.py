@@ -15,7 +15,6 @@ from typing import Any
 
 from telegram import Bot
 from telegram.error import BadRequest, ChatMigrated, NetworkError, TelegramError
-from telegram.ext import AIORateLimiter
 from telegram.request import HTTPXRequest
 from tenacity import (
     AsyncRetrying,
@@ -25,6 +24,9 @@ from tenacity import (
     stop_after_delay,
     wait_exponential,
 )
+
+from bot.telegram_transport import ReplyRateLimiter
+from delivery.ratelimit import Pacer
 
 log = logging.getLogger(__name__)
 
@@ -62,14 +64,17 @@ class QuietRequest(HTTPXRequest):
         return data
 
 
-class PatientLimiter(AIORateLimiter):
-    """PTB's rate limiter for the bot's replies, which also retries transient faults with
-    backoff and follows a group's migration to a supergroup once, telling ``on_chat_moved``.
+class PatientLimiter(ReplyRateLimiter):
+    """The replies' rate limiter (one budget with the delivery engine, replies first), which
+    also retries transient faults with backoff and follows a group's migration to a supergroup
+    once, telling ``on_chat_moved``.
 
     Polling is left to PTB's updater, which has its own retry loop."""
 
-    def __init__(self, on_chat_moved: ChatMovedHook, *, backoff: float = 0.5) -> None:
-        super().__init__(max_retries=3)  # replies wait out a 429 instead of failing the step
+    def __init__(
+        self, pacer: Pacer, on_chat_moved: ChatMovedHook, *, backoff: float = 0.5
+    ) -> None:
+        super().__init__(pacer, max_retries=3)  # replies wait out a 429 instead of failing
         self._on_chat_moved = on_chat_moved
         self._backoff = backoff
 

@@ -85,6 +85,7 @@ async def _assemble(config: Config, db: Database, clock: Clock, sender: Bot) -> 
     timings = config.delivery
     delivery = DeliveryEngine(db, TelegramTransport(sender), clock=clock,
                               progress_renderer=_progress_message,
+                              global_rate=timings.messages_per_second,
                               per_chat_interval=timings.per_chat_seconds,
                               progress_every=timings.progress_every_seconds,
                               idle_wait=timings.idle_wait_seconds)
@@ -93,7 +94,7 @@ async def _assemble(config: Config, db: Database, clock: Clock, sender: Bot) -> 
         bulletins.read_links = ReadLinks.derived(config.web.base_url, config.token)
     members = MemberDirectory(db, clock, data_sources=[BulletinReadsOfMember(db)])
     feeds = FeedService(db, config, delivery, clock)
-    mailchimp = _email_channel(config, db, members, clock)
+    mailchimp = _email_channel(config, db, members, clock, delivery)
     bulletins.email = mailchimp.campaigns if mailchimp else None
     issues = IssueService(db, delivery, board_calendar(db), clock, config.tz,
                               config.issues, config.telegram.admins)
@@ -118,13 +119,14 @@ async def _assemble(config: Config, db: Database, clock: Clock, sender: Bot) -> 
 
 
 def _email_channel(
-    config: Config, db: Database, members: MemberDirectory, clock: Clock
+    config: Config, db: Database, members: MemberDirectory, clock: Clock,
+    delivery: DeliveryEngine,
 ) -> MailchimpChannel | None:
     """The email channel when ``[mailchimp]`` is configured (else the bot is Telegram only);
     its audience follows every change to a member."""
     if config.mailchimp is None:
         return None
-    channel = open_channel(config.mailchimp, db, clock, config.tz)
+    channel = open_channel(config.mailchimp, db, clock, config.tz, delivery)
     members.listeners.append(channel.audience)
     return channel
 

@@ -1,22 +1,29 @@
-"""The engine's Transport over python-telegram-bot: Bot API calls in, classified outcomes out.
+"""The engine's Transport over python-telegram-bot, and the replies' rate limiter.
 
 Every Telegram error becomes a :mod:`delivery.transport` outcome here, so the engine never sees
-a PTB type and its retry policy can be tested without Telegram.
+a PTB type and its retry policy can be tested without Telegram. :class:`ReplyRateLimiter` makes
+the application's own calls (replies, button answers' edits) draw on the engine's pacer ahead of
+bulk sends, so one budget serves both and a person never waits behind a broadcast.
 """
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import warnings
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import timedelta
+from typing import Any
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, LinkPreviewOptions
 from telegram import Message as TelegramMessage
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
+from telegram.ext import BaseRateLimiter
 from telegram.warnings import PTBDeprecationWarning
 
 from delivery.messages import OutgoingMessage
+from delivery.ratelimit import Pacer
 from delivery.transport import (
     Blocked,
     ChatMoved,
@@ -28,6 +35,69 @@ from delivery.transport import (
 )
 
 _NOT_MODIFIED = "message is not modified"
+# Calls that put a new message in the chat, which Telegram counts against the chat's ~1/s.
+_NEW_MESSAGE_PREFIXES = ("send", "copyMessage", "forwardMessage")
+_NOT_A_MESSAGE = {"sendChatAction"}
+
+log = logging.getLogger(__name__)
+
+Result = bool | dict[str, Any] | list[dict[str, Any]]
+
+
+class ReplyRateLimiter(BaseRateLimiter[int]):
+    """PTB's rate limiter for the application's calls, drawing on the delivery engine's pacer.
+
+    A call to a chat takes an urgent slot of the bot's budget, so it goes before any queued bulk
+    send, and a new message also waits out the chat's interval (a bulletin part may just have
+    gone to that member). A 429 pauses every sender, bulk included, then the call is retried.
+    """
+
+    def __init__(self, pacer: Pacer, max_retries: int = 3) -> None:
+        self._pacer = pacer
+        self._max_retries = max_retries
+
+    async def initialize(self) -> None:
+        """Nothing to set up: the pacer belongs to the delivery engine."""
+
+    async def shutdown(self) -> None:
+        """Nothing to release: the pacer belongs to the delivery engine."""
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, Result]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> Result:
+        chat_id = _chat_of(data)
+        if chat_id is None:  # answerCallbackQuery, getMe...: not counted against the budget
+            return await callback(*args, **kwargs)
+        spaced = endpoint.startswith(_NEW_MESSAGE_PREFIXES) and endpoint not in _NOT_A_MESSAGE
+        retries = rate_limit_args if rate_limit_args is not None else self._max_retries
+        attempt = 0
+        while True:
+            try:
+                async with self._pacer.turn(chat_id, urgent=True, spaced=spaced):
+                    return await callback(*args, **kwargs)
+            except RetryAfter as exc:
+                if attempt >= retries:
+                    raise
+                attempt += 1
+                seconds = _retry_after_seconds(exc)
+                log.info("429 on %s: every sender waits %.1f s", endpoint, seconds)
+                self._pacer.pause(seconds)
+
+
+def _chat_of(data: dict[str, Any]) -> int | None:
+    """The numeric chat a call is for; a channel's @username is paced as if it were a number."""
+    chat_id = data.get("chat_id")
+    if chat_id is None:
+        return None
+    with contextlib.suppress(TypeError, ValueError):
+        return int(chat_id)
+    return hash(chat_id)
 
 
 class TelegramTransport:

@@ -41,6 +41,18 @@ class Bulletin:
         named = {s.theme_slug: s.theme_title for s in self.sections}
         return self.theme_titles.get(slug) or named.get(slug) or ""
 
+    def also_under(self, item: BulletinItem, slug: str | None) -> list[str]:
+        """The titles of an item's themes other than the one it is listed under."""
+        return [self.theme_title(theme) for theme in item.themes
+                if theme != slug and self.theme_title(theme)]
+
+    def outline(self) -> list[tuple[str, list[tuple[str, list[str]]]]]:
+        """(theme, [(headline, its other themes)]) per section, for the officer's summary."""
+        return [(section.theme_title,
+                 [(item.title, self.also_under(item, section.theme_slug))
+                  for item in section.items])
+                for section in self.sections]
+
     def items(self) -> list[BulletinItem]:
         """Every article once, in reading order."""
         seen: set[int] = set()

@@ -17,6 +17,7 @@ from bulletins.drafts import EditableDraft
 from bulletins.model import Bulletin
 from bulletins.read_links import ReadLinks, ReadTarget
 from bulletins.telegram_render import ReadUrl, render_for_member
+from db import articles as articles_repo
 from db import bulletins as bulletins_repo
 from db import members as members_repo
 from db.bulletins import BulletinRecord
@@ -216,6 +217,7 @@ class BulletinService:
         if record is None:
             return None
         bulletin = await drafts.load_bulletin(self.db, record)
+        article_id = await articles_repo.current_id(self.db, article_id)
         item = next((i for i in bulletin.items() if i.article_id == article_id and i.link), None)
         if item is None:
             return None

@@ -112,11 +112,6 @@ def short_summary(item: BulletinItem) -> str:
     return truncate_html(escape(plain, quote=False), ITEM_SUMMARY_LIMIT)
 
 
-def _also_under(bulletin: Bulletin, item: BulletinItem, slug: str | None) -> list[str]:
-    return [bulletin.theme_title(theme) for theme in item.themes
-            if theme != slug and bulletin.theme_title(theme)]
-
-
 def _blocks(bulletin: Bulletin, sections: list[_Section],
             read_url: ReadUrl | None) -> Iterator[_Block]:
     number = 0
@@ -127,7 +122,7 @@ def _blocks(bulletin: Bulletin, sections: list[_Section],
             number += 1
             url = read_url(item.article_id) if read_url and item.link else None
             html = texts.item(number, item.title, short_summary(item), url,
-                              _also_under(bulletin, item, section.slug))
+                              bulletin.also_under(item, section.slug))
             if position == 0:
                 html = "\n\n".join([*leading, heading, html])
             yield _Block(html, heading, _read_button(bulletin.id, number, item, url),

@@ -9,7 +9,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from db import story
 from db.database import Database
+from db.story import SAME_TITLE_WINDOW
 from db.timeutil import from_db, to_db
 
 
@@ -39,6 +41,14 @@ class ArticleDraft:
         parts = (self.title, self.link or "", self.summary_html, published)
         return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
 
+    @property
+    def link_key(self) -> str | None:
+        return story.link_key(self.link)
+
+    @property
+    def title_key(self) -> str:
+        return story.title_key(self.title)
+
 
 @dataclass(frozen=True)
 class Article:
@@ -64,6 +74,7 @@ class FeedState:
     last_fetched_at: datetime | None = None
     last_status: str | None = None
     last_error: str | None = None
+    body_sha256: str | None = None  # of the body last stored: an identical one is not re-read
 
 
 @dataclass(frozen=True)
@@ -97,23 +108,47 @@ def _article(row: sqlite3.Row) -> Article:
     )
 
 
-async def _find_existing(db: Database, draft: ArticleDraft) -> sqlite3.Row | None:
-    """By GUID; else by link and title, for sites that change their GUID scheme.
+@dataclass(frozen=True)
+class _Source:
+    """The article a feed item was stored as, and that item's content when last read."""
 
-    The title must match too: distinct items may share a link (several events pointing at one
-    booking page), and matching on link alone would merge them into one article that flips
-    between them on every fetch.
-    """
+    article_id: int
+    content_hash: str
+
+
+async def _source(db: Database, guid: str) -> _Source | None:
     row = await db.fetch_one(
-        "SELECT id, content_hash, published_at FROM articles WHERE guid = ?", (draft.guid,)
-    )
-    if row is None and draft.link:
-        row = await db.fetch_one(
-            "SELECT id, content_hash, published_at FROM articles WHERE link = ? AND title = ?"
-            " ORDER BY id LIMIT 1",
-            (draft.link, draft.title),
-        )
-    return row
+        "SELECT article_id, content_hash FROM article_sources WHERE guid = ?", (guid,))
+    return _Source(row[0], row[1]) if row else None
+
+
+async def _same_story(db: Database, draft: ArticleDraft, now: datetime) -> int | None:
+    """The article already holding this story from another feed (or an old GUID scheme).
+
+    By canonical link and title: the title must match too, because distinct items may share a
+    link (several events pointing at one booking page). An item whose link names no page of its
+    own, or a story first stored that way, is matched by title within a few days.
+    """
+    if draft.link_key is not None:
+        found = await db.fetch_value(
+            "SELECT id FROM articles WHERE link_key = ? AND title_key = ?",
+            (draft.link_key, draft.title_key))
+        if found is not None:
+            return int(found)
+    moment = draft.published_at or now
+    unlinked = "" if draft.link_key is None else " AND link_key IS NULL"
+    found = await db.fetch_value(
+        "SELECT id FROM articles WHERE title_key = ? AND published_at BETWEEN ? AND ?"
+        f"{unlinked} ORDER BY id LIMIT 1",
+        (draft.title_key, to_db(moment - SAME_TITLE_WINDOW), to_db(moment + SAME_TITLE_WINDOW)))
+    return None if found is None else int(found)
+
+
+async def _remember_source(db: Database, draft: ArticleDraft, article_id: int) -> None:
+    await db.execute(
+        "INSERT INTO article_sources (guid, article_id, content_hash) VALUES (?, ?, ?)"
+        " ON CONFLICT(guid) DO UPDATE SET content_hash = excluded.content_hash",
+        (draft.guid, article_id, draft.content_hash))
 
 
 async def _add_themes(db: Database, article_id: int, themes: Collection[str]) -> None:
@@ -126,44 +161,69 @@ async def _add_themes(db: Database, article_id: int, themes: Collection[str]) ->
 async def _insert(db: Database, draft: ArticleDraft, now: datetime) -> int:
     return await db.execute(
         "INSERT INTO articles (guid, link, title, summary_html, published_at, updated_at,"
-        " feed_url, content_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        " feed_url, content_hash, link_key, title_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (draft.guid, draft.link, draft.title, draft.summary_html,
-         to_db(draft.published_at or now), to_db(now), draft.feed_url, draft.content_hash),
+         to_db(draft.published_at or now), to_db(now), draft.feed_url, draft.content_hash,
+         draft.link_key, draft.title_key),
     )
 
 
-async def _update(db: Database, article_id: int, draft: ArticleDraft, published: str,
-                  now: datetime) -> None:
+async def _update(db: Database, article_id: int, draft: ArticleDraft, now: datetime) -> None:
+    """The edit replaces what readers see; an undated edit keeps the first-seen date.
+
+    The story's keys follow the edit, unless another article already holds them: that is a
+    distinct item sharing the link (an event renamed like another one on the same booking
+    page), and the two stay apart as they were stored.
+    """
+    published = to_db(draft.published_at) if draft.published_at else None
     await db.execute(
-        "UPDATE articles SET link = ?, title = ?, summary_html = ?, published_at = ?,"
-        " updated_at = ?, feed_url = ?, content_hash = ? WHERE id = ?",
+        "UPDATE articles SET link = ?, title = ?, summary_html = ?,"
+        " published_at = COALESCE(?, published_at), updated_at = ?, feed_url = ?,"
+        " content_hash = ? WHERE id = ?",
         (draft.link, draft.title, draft.summary_html, published, to_db(now), draft.feed_url,
          draft.content_hash, article_id),
     )
-    await db.execute("DELETE FROM article_themes WHERE article_id = ?", (article_id,))
+    await db.execute(
+        "UPDATE articles SET link_key = ?, title_key = ? WHERE id = ? AND NOT EXISTS"
+        " (SELECT 1 FROM articles o WHERE o.link_key = ? AND o.title_key = ? AND o.id != ?)",
+        (draft.link_key, draft.title_key, article_id, draft.link_key, draft.title_key,
+         article_id),
+    )
+    await _forget_themes_if_only_source(db, article_id)
+
+
+async def _forget_themes_if_only_source(db: Database, article_id: int) -> None:
+    """An edit re-themes an article read from one feed item; with several, each names only
+    its own categories, so an edit on one must not take away the themes the others gave."""
+    await db.execute(
+        "DELETE FROM article_themes WHERE article_id = ?"
+        " AND (SELECT COUNT(*) FROM article_sources WHERE article_id = ?) <= 1",
+        (article_id, article_id))
 
 
 async def upsert_article(
     db: Database, draft: ArticleDraft, themes: Collection[str], now: datetime
 ) -> Upsert:
-    """Store an item once however often the feed repeats it; an edited item replaces its article.
+    """Store a story once however many feeds carry it; an edit on any of them updates it.
 
-    An unchanged item only adds themes: the same post can arrive through several category
-    feeds, each naming only its own category.
+    Each feed item is compared with its own last copy, so two feeds wording a story a little
+    differently do not overwrite each other on every fetch. An unchanged item only adds themes:
+    the same post can arrive through several category feeds, each naming only its own category.
     """
     async with db.transaction():
-        existing = await _find_existing(db, draft)
-        if existing is None:
-            await _add_themes(db, await _insert(db, draft, now), themes)
-            return Upsert.NEW
-        article_id = existing["id"]
-        if existing["content_hash"] != draft.content_hash:
-            kept = existing["published_at"]
-            published = to_db(draft.published_at) if draft.published_at else kept
-            await _update(db, article_id, draft, published, now)
+        source = await _source(db, draft.guid)
+        if source is None:
+            found = await _same_story(db, draft, now)
+            article_id = found if found is not None else await _insert(db, draft, now)
+            await _remember_source(db, draft, article_id)
             await _add_themes(db, article_id, themes)
+            return Upsert.NEW if found is None else Upsert.UNCHANGED
+        if source.content_hash != draft.content_hash:
+            await _update(db, source.article_id, draft, now)
+            await _remember_source(db, draft, source.article_id)
+            await _add_themes(db, source.article_id, themes)
             return Upsert.UPDATED
-        await _add_themes(db, article_id, themes)
+        await _add_themes(db, source.article_id, themes)
         return Upsert.UNCHANGED
 
 
@@ -204,18 +264,20 @@ async def get_feed_state(db: Database, url: str) -> FeedState:
         last_fetched_at=from_db(row["last_fetched_at"]),
         last_status=row["last_status"],
         last_error=row["last_error"],
+        body_sha256=row["body_sha256"],
     )
 
 
 async def save_feed_state(db: Database, state: FeedState) -> None:
     fetched = to_db(state.last_fetched_at) if state.last_fetched_at else None
     await db.execute(
-        "INSERT INTO feeds (url, etag, last_modified, last_fetched_at, last_status, last_error)"
-        " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(url) DO UPDATE SET etag = excluded.etag,"
-        " last_modified = excluded.last_modified, last_fetched_at = excluded.last_fetched_at,"
-        " last_status = excluded.last_status, last_error = excluded.last_error",
+        "INSERT INTO feeds (url, etag, last_modified, last_fetched_at, last_status, last_error,"
+        " body_sha256) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(url) DO UPDATE SET"
+        " etag = excluded.etag, last_modified = excluded.last_modified,"
+        " last_fetched_at = excluded.last_fetched_at, last_status = excluded.last_status,"
+        " last_error = excluded.last_error, body_sha256 = excluded.body_sha256",
         (state.url, state.etag, state.last_modified, fetched, state.last_status,
-         state.last_error),
+         state.last_error, state.body_sha256),
     )
 
 
@@ -255,3 +317,10 @@ async def get_many(db: Database, article_ids: Collection[int]) -> list[Article]:
     marks = ",".join("?" for _ in article_ids)
     rows = await db.fetch_all(f"{_SELECT_ARTICLES} WHERE a.id IN ({marks})", list(article_ids))
     return [_article(row) for row in rows]
+
+
+async def current_id(db: Database, article_id: int) -> int:
+    """The article a merged copy became, so a button sent before the merge still works."""
+    merged = await db.fetch_value(
+        "SELECT article_id FROM article_merges WHERE merged_id = ?", (article_id,))
+    return article_id if merged is None else int(merged)

@@ -7,7 +7,6 @@ its Bot API call may be in flight, and that is the one state a restart has to re
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -45,6 +44,19 @@ class Delivery:
     telegram_message_id: int | None
     error: str | None
     sent_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Queued:
+    """A pending row as the engine's schedule holds it: everything but the payload."""
+
+    id: int
+    dispatch_id: int
+    member_id: int | None
+    chat_id: int
+    part: int
+    attempts: int
+    not_before: datetime | None
 
 
 @dataclass(frozen=True)
@@ -209,42 +221,31 @@ async def skip_blocked_members(db: Database) -> int:
     )
 
 
-async def due(
-    db: Database, now: datetime, *, exclude_chats: Iterable[int] = (), limit: int = 64
-) -> list[Delivery]:
-    """Pending rows whose time has come and whose earlier parts are all settled, oldest dispatch
-    first; ``exclude_chats`` are chats still inside their per-chat interval."""
+async def queued(db: Database, *, after_id: int = 0) -> list[Queued]:
+    """Pending rows above ``after_id``, without their payloads: the engine's schedule holds every
+    queued row of a large broadcast in memory, and reads a payload only when it sends it."""
     rows = await db.fetch_all(
-        "SELECT d.* FROM deliveries d"
-        " WHERE d.status = 'pending' AND (d.not_before IS NULL OR d.not_before <= ?)"
-        " AND d.chat_id NOT IN (SELECT value FROM json_each(?))"
-        " AND NOT EXISTS (SELECT 1 FROM deliveries e WHERE e.dispatch_id = d.dispatch_id"
-        "  AND e.chat_id = d.chat_id AND e.part < d.part AND e.status IN ('pending', 'sending'))"
-        " ORDER BY d.dispatch_id, d.id LIMIT ?",
-        (_precise(now), json.dumps(list(exclude_chats)), limit),
+        "SELECT id, dispatch_id, member_id, chat_id, part, attempts, not_before FROM deliveries"
+        " WHERE status = 'pending' AND id > ? ORDER BY dispatch_id, chat_id, part",
+        (after_id,),
     )
-    return [_delivery(row) for row in rows]
+    return [
+        Queued(row["id"], row["dispatch_id"], row["member_id"], row["chat_id"], row["part"],
+               row["attempts"], from_db(row["not_before"]))
+        for row in rows
+    ]
 
 
-async def next_due_at(db: Database, now: datetime) -> datetime | None:
-    """When the earliest row waiting on a backoff becomes due, so the worker can sleep till then."""
-    value = await db.fetch_value(
-        "SELECT MIN(not_before) FROM deliveries WHERE status = 'pending' AND not_before > ?",
-        (_precise(now),),
-    )
-    return from_db(value)
-
-
-async def claim(db: Database, delivery_id: int) -> bool:
-    """Mark a row 'sending' just before its API call; False when it was cancelled or its member
-    blocked the bot since the row was picked."""
-    changed = await db.execute(
+async def claim(db: Database, row: Queued) -> Delivery | None:
+    """Mark a row 'sending' just before its API call; None when it was cancelled, skipped or its
+    member blocked the bot since the row was queued."""
+    claimed = await db.fetch_one(
         "UPDATE deliveries SET status = 'sending' WHERE id = ? AND status = 'pending'"
         " AND NOT EXISTS (SELECT 1 FROM members m"
-        "  WHERE m.id = deliveries.member_id AND m.status = 'blocked')",
-        (delivery_id,),
+        "  WHERE m.id = deliveries.member_id AND m.status = 'blocked') RETURNING *",
+        (row.id,),
     )
-    return changed == 1
+    return _delivery(claimed) if claimed else None
 
 
 async def mark_sent(db: Database, delivery_id: int, message_id: int, now: datetime) -> None:

@@ -28,6 +28,8 @@ class Figures:
     waiting_count: int | None = None
     wait_weeks: int | None = None
     waiting_since: str | None = None
+    affected_count: int | None = None
+    """Affected in another way than waiting (a service that closed): never added to waiting."""
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,8 @@ class Issue:
     created_at: datetime
     updated_at: datetime
     anonymised_at: datetime | None
+    board_ask: str | None = None
+    """What the organisation asks the board to do; None: left to the officer."""
 
 
 @dataclass(frozen=True)
@@ -82,6 +86,7 @@ class NewIssue:
     what_happening: str
     impact: str
     board: str | None
+    board_ask: str | None = None
 
 
 @dataclass(frozen=True)
@@ -144,7 +149,7 @@ def _issue(row: sqlite3.Row) -> Issue:
         overdue_flagged_at=from_db(row["overdue_flagged_at"]),
         follow_up_sent_at=from_db(row["follow_up_sent_at"]),
         created_at=_moment(row, "created_at"), updated_at=_moment(row, "updated_at"),
-        anonymised_at=from_db(row["anonymised_at"]),
+        anonymised_at=from_db(row["anonymised_at"]), board_ask=row["board_ask"],
     )
 
 
@@ -152,7 +157,8 @@ def _supporter(row: sqlite3.Row) -> Supporter:
     return Supporter(
         id=row["id"], issue_id=row["issue_id"], member_id=row["member_id"],
         organisation=row["organisation"], named=bool(row["named"]), raised=bool(row["raised"]),
-        figures=Figures(row["waiting_count"], row["wait_weeks"], row["waiting_since"]),
+        figures=Figures(row["waiting_count"], row["wait_weeks"], row["waiting_since"],
+                        row["affected_count"]),
         follow_up_answer=row["follow_up_answer"], joined_at=_moment(row, "joined_at"),
     )
 
@@ -179,10 +185,10 @@ async def create(
     async with db.transaction():
         ref = await _next_ref(db, year)
         issue_id = await db.execute(
-            "INSERT INTO issues (ref, theme_slug, what_happening, impact, board, created_at,"
-            " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (ref, new.theme_slug, new.what_happening, new.impact, new.board, to_db(now),
-             to_db(now)),
+            "INSERT INTO issues (ref, theme_slug, what_happening, impact, board, board_ask,"
+            " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (ref, new.theme_slug, new.what_happening, new.impact, new.board, new.board_ask,
+             to_db(now), to_db(now)),
         )
         await _insert_supporter(db, issue_id, supporter, raised=True, now=now)
         await add_event(db, issue_id, Actor("member", member_id=supporter.member_id),
@@ -261,19 +267,22 @@ async def redact(db: Database, issue_id: int, words: str, replacement: str, acto
     never the words themselves. Returns how many places were changed."""
     pattern = re.compile(re.escape(words), re.IGNORECASE)
     async with db.transaction():
-        row = await db.fetch_one("SELECT what_happening, impact FROM issues WHERE id = ?",
-                                 (issue_id,))
+        row = await db.fetch_one(
+            "SELECT what_happening, impact, board_ask FROM issues WHERE id = ?", (issue_id,))
         if row is None:
             return 0
         what, in_what = pattern.subn(replacement, row["what_happening"])
         impact, in_impact = pattern.subn(replacement, row["impact"])
-        if not in_what + in_impact:
+        ask, in_ask = pattern.subn(replacement, row["board_ask"] or "")
+        changed = in_what + in_impact + in_ask
+        if not changed:
             return 0
-        await db.execute("UPDATE issues SET what_happening = ?, impact = ?, updated_at = ?"
-                         " WHERE id = ?", (what, impact, to_db(now), issue_id))
-        await add_event(db, issue_id, actor, "redacted", note.format(count=in_what + in_impact),
-                        now)
-    return in_what + in_impact
+        await db.execute("UPDATE issues SET what_happening = ?, impact = ?, board_ask = ?,"
+                         " updated_at = ? WHERE id = ?",
+                         (what, impact, ask if row["board_ask"] is not None else None,
+                          to_db(now), issue_id))
+        await add_event(db, issue_id, actor, "redacted", note.format(count=changed), now)
+    return changed
 
 
 async def mark(db: Database, issue_id: int, column: str, now: datetime) -> bool:
@@ -305,9 +314,11 @@ async def _insert_supporter(
     figures = supporter.figures
     return await db.execute(
         "INSERT INTO issue_supporters (issue_id, member_id, organisation, named, raised,"
-        " waiting_count, wait_weeks, waiting_since, joined_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " waiting_count, wait_weeks, waiting_since, affected_count, joined_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (issue_id, supporter.member_id, supporter.organisation, int(supporter.named), int(raised),
-         figures.waiting_count, figures.wait_weeks, figures.waiting_since, to_db(now)),
+         figures.waiting_count, figures.wait_weeks, figures.waiting_since,
+         figures.affected_count, to_db(now)),
     )
 
 
@@ -337,9 +348,9 @@ async def add_supporter(
             figures = supporter.figures
             await db.execute(
                 "UPDATE issue_supporters SET named = ?, waiting_count = ?, wait_weeks = ?,"
-                " waiting_since = ? WHERE id = ?",
+                " waiting_since = ?, affected_count = ? WHERE id = ?",
                 (int(supporter.named), figures.waiting_count, figures.wait_weeks,
-                 figures.waiting_since, existing),
+                 figures.waiting_since, figures.affected_count, existing),
             )
         await add_event(db, issue_id, Actor("member", member_id=supporter.member_id), "us-too",
                         None, now)

@@ -31,6 +31,10 @@ class Member:
         return self.status == "active"
 
 
+EMAIL_BULLETIN = "email_bulletin"
+"""The consent purpose of the email bulletin (an address added to the Mailchimp list)."""
+
+
 @dataclass(frozen=True)
 class Consent:
     purpose: str

@@ -5,6 +5,9 @@ parallel branches in advance, so they may have gaps and a lower number may land 
 one: the applied set is recorded migration by migration (``user_version`` keeps the highest, for
 tools that read it), and every known migration not yet applied runs, in number order. A
 migration runs in one transaction with its record, so a crash never leaves a half-applied schema.
+
+A migration that needs more than SQL can say (a canonical link, a loosely compared title) calls
+Python functions registered on the connection here, so every migration stays one SQL file.
 """
 
 from __future__ import annotations
@@ -14,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import aiosqlite
+
+from db.story import register_sql_functions
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 _NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
@@ -62,6 +67,7 @@ async def _applied_versions(conn: aiosqlite.Connection) -> set[int]:
 
 async def apply_migrations(conn: aiosqlite.Connection) -> list[str]:
     """Bring the schema up to date; returns the names of the migrations it applied."""
+    await register_sql_functions(conn)
     done = await _applied_versions(conn)
     migrations = available_migrations()
     unknown = done - {m.version for m in migrations}

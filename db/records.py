@@ -83,6 +83,8 @@ class IssueSummary:
     """Follow-up answers (yes / partly / no) after a response."""
     organisation_keys: frozenset[str]
     """Who is behind it, for counting organisations across several issues."""
+    affected: int | None = None
+    """Affected in another way than waiting, added up; never part of ``waiting``."""
 
     @property
     def unnamed(self) -> int:

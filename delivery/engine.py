@@ -12,16 +12,17 @@ import asyncio
 import logging
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import timedelta
 from typing import assert_never
 
 from db import deliveries
 from db.database import Database
-from db.deliveries import Delivery, Dispatch, DispatchProgress, NewDelivery
+from db.deliveries import Delivery, Dispatch, DispatchProgress, NewDelivery, Queued
 from db.timeutil import Clock, utcnow
 from delivery.messages import OutgoingMessage
 from delivery.ratelimit import Pacer
+from delivery.ready import ReadySet
 from delivery.transport import (
     Blocked,
     ChatMoved,
@@ -40,8 +41,7 @@ log = logging.getLogger(__name__)
 ProgressRenderer = Callable[[DispatchProgress], OutgoingMessage]
 DoneHook = Callable[[DispatchProgress], Awaitable[None]]
 
-_BATCH = 64
-_BUSY_CHAT_POLL = 0.02
+_SWEEP_EVERY = 0.5
 
 
 @dataclass(frozen=True)
@@ -51,6 +51,11 @@ class Recipient:
     chat_id: int
     messages: Sequence[OutgoingMessage]
     member_id: int | None = None
+
+
+def _queued(row: Delivery) -> Queued:
+    return Queued(row.id, row.dispatch_id, row.member_id, row.chat_id, row.part, row.attempts,
+                  row.not_before)
 
 
 @dataclass(frozen=True)
@@ -72,8 +77,9 @@ class DeliveryEngine:
         transport: Transport,
         *,
         clock: Clock = utcnow,
-        global_rate: float = 29.0,
+        global_rate: float = 29.4,
         per_chat_interval: float = 1.0,
+        pacer: Pacer | None = None,
         concurrency: int = 8,
         max_attempts: int = 5,
         progress_renderer: ProgressRenderer | None = None,
@@ -85,8 +91,10 @@ class DeliveryEngine:
         self._db = db
         self._transport = transport
         self._clock = clock
-        self._pacer = Pacer(global_rate)
-        self._per_chat_interval = per_chat_interval
+        self.pacer = pacer or Pacer(global_rate, per_chat_interval=per_chat_interval)
+        """The bot's one budget: the bot's replies draw on it too, ahead of bulk sends."""
+        self._ready = ReadySet(self.pacer.chat_ready_at)
+        self.pacer.on_chat_released = self._chat_released
         self._slots = asyncio.Semaphore(concurrency)
         self._max_attempts = max_attempts
         self._renderer = progress_renderer
@@ -94,13 +102,17 @@ class DeliveryEngine:
         # Upper bound on any idle wait, so rows enqueued by another process (the CLI) or a clock
         # moved by hand in tests are noticed without a wake-up call.
         self._idle_wait = idle_wait
+        self._sweep_every = min(_SWEEP_EVERY, idle_wait, progress_every)
         self._backoff_base = backoff_base
         self._backoff_cap = backoff_cap
         self._hooks: defaultdict[str, list[DoneHook]] = defaultdict(list)
         self._inflight: set[asyncio.Task[None]] = set()
-        self._busy_chats: set[int] = set()
-        self._chat_free_at: dict[int, float] = {}
         self._reports: dict[int, _Report] = {}
+        self._loaded_up_to = 0
+        self._reload = True
+        self._poked = True
+        self._changed = False
+        self._next_sweep = 0.0
         self._wake = asyncio.Event()
         self._idle = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -148,6 +160,7 @@ class DeliveryEngine:
         dispatch = await deliveries.cancel(self._db, key)
         if dispatch is None:
             return None
+        self._reload = True
         self._poke()
         return await self.progress(dispatch.id)
 
@@ -175,12 +188,14 @@ class DeliveryEngine:
         """The worker: deliver until cancelled, surviving any single failure."""
         self._idle.clear()
         await deliveries.reset_interrupted(self._db)
+        self._reload = True
         try:
             while True:
                 try:
                     await self._step()
                 except Exception:
                     log.exception("delivery worker step failed; trying again shortly")
+                    self._reload = True
                     await asyncio.sleep(self._idle_wait)
         finally:
             await self._drain()
@@ -188,71 +203,96 @@ class DeliveryEngine:
     # --- the worker loop --------------------------------------------------------------------
 
     def _poke(self) -> None:
+        self._poked = True
         self._idle.clear()
         self._wake.set()
 
     async def _step(self) -> None:
+        """Send from the chat that is free soonest; sweep the ledger now and then, and always
+        before resting, so finished dispatches are closed and other processes' rows are seen."""
         self._wake.clear()
-        await deliveries.skip_blocked_members(self._db)
-        await self._settle()
-        await self._report_progress()
-        batch = await deliveries.due(
-            self._db, self._clock(), exclude_chats=self._unavailable_chats(), limit=_BATCH
-        )
-        if batch:
+        if self._poked or self.pacer.now() >= self._next_sweep:
+            await self._sweep()
+        row = self._ready.pop(self.pacer.now(), self._clock())
+        if row is not None:
             self._idle.clear()
-            await self._dispatch(batch)
+            await self._start_delivery(row)
+        elif self._changed:
+            await self._sweep()
         else:
             await self._rest()
 
-    async def _dispatch(self, batch: list[Delivery]) -> None:
-        for row in batch:
-            # A batch takes seconds to send at Telegram's pace; reports must not wait for it.
-            if self._any_report_due():
-                await self._report_progress()
-            # Two dispatches can hold rows for one chat in the same batch.
-            if self._chat_available(row.chat_id):
-                await self._start_delivery(row)
+    async def _sweep(self) -> None:
+        self._poked = self._changed = False
+        self._next_sweep = self.pacer.now() + self._sweep_every
+        if await deliveries.skip_blocked_members(self._db):
+            self._reload = True
+        await self._settle()
+        await self._report_progress()
+        await self._load()
 
-    async def _start_delivery(self, row: Delivery) -> None:
+    async def _load(self) -> None:
+        """Bring the schedule up to date: new rows only, or all of them after a change made
+        behind its back (a cancel, a member blocked elsewhere, another process)."""
+        if self._reload:
+            self._reload = False
+            rows = await deliveries.queued(self._db)
+            self._ready.replace(rows)
+        else:
+            rows = await deliveries.queued(self._db, after_id=self._loaded_up_to)
+            self._ready.add(rows)
+        self._loaded_up_to = max([self._loaded_up_to, *(row.id for row in rows)])
+
+    async def _start_delivery(self, queued: Queued) -> None:
         await self._slots.acquire()
+        self.pacer.occupy_chat(queued.chat_id)
         try:
-            await self._pacer.acquire()
-            claimed = await deliveries.claim(self._db, row.id)
+            await self.pacer.acquire()
+            row = await deliveries.claim(self._db, queued)
         except BaseException:
-            self._slots.release()
+            self._end_call(queued.chat_id, spaced=False)
             raise
-        if not claimed:
-            self._slots.release()
+        if row is None:  # cancelled or skipped since it was loaded: the schedule is stale
+            self._reload = True
+            self._end_call(queued.chat_id, spaced=False)
             return
-        self._busy_chats.add(row.chat_id)
-        task = asyncio.create_task(self._deliver(row))
+        if row.chat_id != queued.chat_id:  # a group's move was followed since it was loaded
+            self._reload = True
+        task = asyncio.create_task(self._deliver(row, queued.chat_id))
         self._inflight.add(task)
         task.add_done_callback(self._inflight.discard)
 
+    def _chat_released(self, chat_id: int) -> None:
+        self._ready.wake(chat_id)
+        self._wake.set()
+
+    def _end_call(self, chat_id: int, *, spaced: bool = True, hold: float = 0.0) -> None:
+        self.pacer.release_chat(chat_id, spaced=spaced, hold=hold)
+        self._slots.release()
+
     async def _rest(self) -> None:
-        now = self._clock()
-        busy = self._inflight or self._wake.is_set()
-        if not busy and not await deliveries.due(self._db, now, limit=1):
+        quiet = not self._inflight and not self._wake.is_set()
+        if quiet and self._ready.waiting_only_on_backoffs():
             self._idle.set()
-        delay = await self._rest_delay(now)
+            # Cheap while little is queued, and it catches what new-rows-only loading cannot:
+            # SQLite reuses the ids of deleted rows (a member's /forget).
+            self._reload = True
         try:
-            async with asyncio.timeout(delay):
+            async with asyncio.timeout(self._rest_delay()):
                 await self._wake.wait()
         except TimeoutError:
             pass
 
-    async def _rest_delay(self, now: datetime) -> float:
+    def _rest_delay(self) -> float:
         """Sleep until the earliest thing that could make a row sendable or a report due."""
-        candidates = [self._idle_wait]
-        due_at = await deliveries.next_due_at(self._db, now)
-        if due_at is not None:
-            candidates.append((due_at - now).total_seconds())
-        mono = self._pacer.now()
-        candidates += [free_at - mono for free_at in self._chat_free_at.values()]
-        # An overdue report is one held back by a busy chat; that chat's own wake-up covers it.
-        report_waits = (r.checked_at + self._progress_every - mono for r in self._reports.values())
-        candidates += [wait for wait in report_waits if wait > 0]
+        mono = self.pacer.now()
+        candidates = [self._idle_wait, self._next_sweep - mono]
+        free_at = self._ready.next_free_at()
+        if free_at is not None:
+            candidates.append(free_at - mono)
+        backoff_at = self._ready.next_backoff_at()
+        if backoff_at is not None:
+            candidates.append((backoff_at - self._clock()).total_seconds())
         return max(min(candidates), 0.0)
 
     async def _drain(self) -> None:
@@ -264,39 +304,21 @@ class DeliveryEngine:
             task.cancel()
         await asyncio.gather(*late, return_exceptions=True)
 
-    # --- per-chat pacing --------------------------------------------------------------------
-
-    def _chat_available(self, chat_id: int) -> bool:
-        return (
-            chat_id not in self._busy_chats
-            and self._chat_free_at.get(chat_id, 0.0) <= self._pacer.now()
-        )
-
-    def _unavailable_chats(self) -> list[int]:
-        now = self._pacer.now()
-        self._chat_free_at = {c: t for c, t in self._chat_free_at.items() if t > now}
-        return [*self._busy_chats, *self._chat_free_at]
-
-    def _release_chat(self, chat_id: int) -> None:
-        """Telegram allows about one message a second per chat, counted from our last call."""
-        self._busy_chats.discard(chat_id)
-        self._chat_free_at[chat_id] = self._pacer.now() + self._per_chat_interval
-
-    async def _chat_turn(self, chat_id: int) -> None:
-        while not self._chat_available(chat_id):
-            free_at = self._chat_free_at.get(chat_id, 0.0)
-            await asyncio.sleep(max(free_at - self._pacer.now(), _BUSY_CHAT_POLL))
-
     # --- one delivery -----------------------------------------------------------------------
 
-    async def _deliver(self, row: Delivery) -> None:
+    async def _deliver(self, row: Delivery, occupied: int) -> None:
+        hold = 0.0
         try:
-            await self._record(row, await self._send(row))
+            outcome = await self._send(row)
+            if isinstance(outcome, RetryLater):
+                hold = outcome.seconds
+            await self._record(row, outcome)
         except Exception:
             log.exception("could not record the outcome of delivery %s", row.id)
+            self._reload = True
         finally:
-            self._release_chat(row.chat_id)
-            self._slots.release()
+            self._end_call(occupied, hold=hold)
+            self._changed = True
             self._wake.set()
 
     async def _send(self, row: Delivery) -> SendOutcome:
@@ -307,32 +329,42 @@ class DeliveryEngine:
             return TransientFailure(f"unexpected error: {exc!r}")
 
     async def _record(self, row: Delivery, outcome: SendOutcome) -> None:
+        """Write the outcome to the ledger, then mirror it in the schedule."""
         now = self._clock()
         match outcome:
             case Sent(message_id):
                 await deliveries.mark_sent(self._db, row.id, message_id, now)
             case RetryLater(seconds):
-                self._pacer.pause(seconds)
+                # Telegram does not say whether the bot or the chat was over its limit: both wait.
+                self.pacer.pause(seconds)
                 await deliveries.requeue(self._db, row.id)
+                self._ready.put_back(_queued(row))
             case Blocked(reason):
                 await deliveries.mark_blocked(self._db, row, reason, now)
+                self._ready.drop_chat(row.chat_id)
             case ChatMoved(new_chat_id):
                 await deliveries.move_chat(self._db, row, new_chat_id)
                 await self._retry(row, f"chat moved to {new_chat_id}", delay=0.0)
+                self._reload = True
             case TransientFailure(reason):
                 await self._retry(row, reason, delay=self._backoff(row.attempts + 1))
             case Rejected(reason):
-                await deliveries.mark_failed(self._db, row, reason, row.attempts + 1)
+                await self._fail(row, reason, row.attempts + 1)
             case _:
                 assert_never(outcome)
 
     async def _retry(self, row: Delivery, reason: str, *, delay: float) -> None:
         attempts = row.attempts + 1
         if attempts >= self._max_attempts:
-            await deliveries.mark_failed(self._db, row, reason, attempts)
+            await self._fail(row, reason, attempts)
         else:
             not_before = self._clock() + timedelta(seconds=delay)
             await deliveries.reschedule(self._db, row.id, attempts, not_before, reason)
+            self._ready.put_back(replace(_queued(row), attempts=attempts, not_before=not_before))
+
+    async def _fail(self, row: Delivery, reason: str, attempts: int) -> None:
+        await deliveries.mark_failed(self._db, row, reason, attempts)
+        self._ready.drop_dispatch_for_chat(row.chat_id, row.dispatch_id)  # later parts skipped
 
     def _backoff(self, attempt: int) -> float:
         return float(min(self._backoff_base * 2 ** (attempt - 1), self._backoff_cap))
@@ -343,7 +375,7 @@ class DeliveryEngine:
         for dispatch in await deliveries.settled_dispatches(self._db):
             summary = await self.progress(dispatch.id)
             if self._renderer is not None and dispatch.report_chat_id is not None:
-                await self._chat_turn(dispatch.report_chat_id)  # the final summary waits its turn
+                # The final summary waits its turn in the chat (the pacer's turn does that).
                 await self._report(dispatch, dispatch.report_chat_id, summary)
             if dispatch.status == "sending":
                 await self._run_hooks(summary)
@@ -365,33 +397,28 @@ class DeliveryEngine:
             # Periodic edits give way to a busy chat rather than hold up the queue.
             if chat_id is None or not self._report_due(dispatch.id):
                 continue
-            if self._chat_available(chat_id):
+            if self.pacer.chat_ready_at(chat_id) <= self.pacer.now():
                 await self._report(dispatch, chat_id, await self.progress(dispatch.id))
 
     def _report_due(self, dispatch_id: int) -> bool:
         last = self._reports.get(dispatch_id)
-        return last is None or self._pacer.now() - last.checked_at >= self._progress_every
-
-    def _any_report_due(self) -> bool:
-        return any(self._report_due(dispatch_id) for dispatch_id in self._reports)
+        return last is None or self.pacer.now() - last.checked_at >= self._progress_every
 
     async def _report(self, dispatch: Dispatch, chat_id: int, current: DispatchProgress) -> None:
         """Send the officer's progress message, or edit it when the numbers changed."""
         assert self._renderer is not None
         last = self._reports.get(dispatch.id)
         if dispatch.report_message_id is not None and last is not None and last.shown == current:
-            self._reports[dispatch.id] = _Report(self._pacer.now(), current)
+            self._reports[dispatch.id] = _Report(self.pacer.now(), current)
             return
         try:
-            # Timed from the call itself, not from before the wait for a slot, so two edits are
-            # never closer than progress_every however long that wait was.
-            await self._pacer.acquire()
-            self._reports[dispatch.id] = _Report(self._pacer.now(), current)
-            await self._publish(dispatch, chat_id, self._renderer(current))
+            async with self.pacer.turn(chat_id):
+                # Timed from the call itself, not from before the wait for a slot, so two edits
+                # are never closer than progress_every however long that wait was.
+                self._reports[dispatch.id] = _Report(self.pacer.now(), current)
+                await self._publish(dispatch, chat_id, self._renderer(current))
         except Exception:
             log.exception("progress report for dispatch %s failed", dispatch.key)
-        finally:
-            self._release_chat(chat_id)
 
     async def _publish(self, dispatch: Dispatch, chat_id: int, message: OutgoingMessage) -> None:
         if dispatch.report_message_id is None:
@@ -401,6 +428,6 @@ class DeliveryEngine:
         else:
             outcome = await self._transport.edit(chat_id, dispatch.report_message_id, message)
         if isinstance(outcome, RetryLater):
-            self._pacer.pause(outcome.seconds)
+            self.pacer.pause(outcome.seconds)
         elif not isinstance(outcome, Sent):
             log.warning("progress report for dispatch %s: %s", dispatch.key, outcome)

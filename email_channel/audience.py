@@ -13,8 +13,10 @@ contacts who are not bot members, are never touched.
   added. Consent withdrawn: the contact is unsubscribed, which is Mailchimp's way of honouring an
   opt-out (it also stops an import from re-adding the address).
 * Someone who unsubscribed through Mailchimp's link cannot be re-subscribed through the API, and
-  should not be: they are left alone and reported. Only a member who withdrew consent in the bot
-  and later gave it again is set back to ``pending``, so Mailchimp asks them to confirm.
+  should not be: they are left alone and reported. A member who gives consent again in the bot
+  after unsubscribing (through Mailchimp's link, or by withdrawing consent in the bot) is set
+  back to ``pending``: Mailchimp's double opt-in is the only way back, so Mailchimp asks them to
+  confirm, and the bot tells them to look for that email.
 * ``/forget`` deletes the contact permanently (Mailchimp's GDPR erasure: the contact and its
   history go, and Mailchimp refuses to re-add the address through the API; the person can still
   sign up again through a Mailchimp form). Archiving would keep their data, which is what /forget
@@ -37,8 +39,10 @@ from db import mailchimp as repo
 from db import members as members_repo
 from db.database import Database
 from db.mailchimp import MemberSync
-from db.members import Member
+from db.members import EMAIL_BULLETIN, Member
 from db.timeutil import Clock, utcnow
+from delivery.engine import DeliveryEngine, Recipient
+from delivery.messages import OutgoingMessage
 from email_channel.client import (
     Contact,
     MailchimpAuthError,
@@ -48,6 +52,7 @@ from email_channel.client import (
     MailchimpRejected,
     subscriber_hash,
 )
+from wording import members as member_texts
 
 log = logging.getLogger(__name__)
 
@@ -130,6 +135,8 @@ class AudienceSync:
     db: Database
     client: MailchimpClient
     clock: Clock = utcnow
+    delivery: DeliveryEngine | None = None
+    """Tells a member on Telegram what Mailchimp will ask of them (confirming again)."""
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock, init=False)
     _wanted: asyncio.Event = field(default_factory=asyncio.Event, init=False)
     _worker: asyncio.Task[None] | None = field(default=None, init=False)
@@ -244,7 +251,17 @@ class AudienceSync:
             return MemberResult(member.id, who, Outcome.FAILED, str(error))
         await repo.record_synced(self.db, member.id, synced.subscriber_hash, synced.status,
                                  synced.tags, now)
+        if outcome is Outcome.RECONFIRM:
+            await self._tell_to_confirm(member, now)
         return MemberResult(member.id, who, outcome)
+
+    async def _tell_to_confirm(self, member: Member, now: datetime) -> None:
+        if self.delivery is None or member.email is None:
+            return
+        message = OutgoingMessage(member_texts.email_reconfirm(member.email))
+        await self.delivery.enqueue(f"mailchimp-reconfirm:{member.id}:{now.isoformat()}",
+                                    "mailchimp", [Recipient(member.chat_id, [message], member.id)],
+                                    title="Email bulletin: confirm again")
 
     async def _push(
         self, member: Member, themes: list[str], row: MemberSync | None
@@ -260,7 +277,9 @@ class AudienceSync:
         if moved and old is not None:
             await self.client.archive_contact(old)
         reconsented = old == new_hash and old_status == WITHDRAWN
-        outcome, synced = await self._upsert(member, new_hash, theme_tags(themes), reconsented)
+        consented_at = await self._consented_at(member)
+        outcome, synced = await self._upsert(member, new_hash, theme_tags(themes),
+                                             reconsented, consented_at)
         if moved and outcome in (Outcome.ADDED, Outcome.UPDATED, Outcome.UNCHANGED):
             outcome = Outcome.EMAIL_CHANGED
         return outcome, synced
@@ -271,8 +290,15 @@ class AudienceSync:
             await self.client.update_contact(hash_, {"status": "unsubscribed"})
         return Outcome.WITHDRAWN, _Synced(hash_, WITHDRAWN)
 
+    async def _consented_at(self, member: Member) -> datetime | None:
+        """When the member last said yes to the email bulletin in the bot."""
+        given = [c.recorded_at for c in await members_repo.consents_of(self.db, member.id)
+                 if c.purpose == EMAIL_BULLETIN and c.granted]
+        return max(given, default=None)
+
     async def _upsert(
-        self, member: Member, hash_: str, tags: frozenset[str], reconsented: bool
+        self, member: Member, hash_: str, tags: frozenset[str], reconsented: bool,
+        consented_at: datetime | None,
     ) -> tuple[Outcome, _Synced]:
         assert member.email is not None
         current = await self.client.get_contact(hash_)
@@ -284,7 +310,7 @@ class AudienceSync:
             contact = await self.client.upsert_contact(hash_, {**body, "status": "pending"})
             outcome = Outcome.ADDED
         elif current.status == "unsubscribed":
-            if not reconsented:
+            if not (reconsented or _consented_since(consented_at, current)):
                 return Outcome.UNSUBSCRIBED, _Synced(hash_, current.status, _ours(current))
             contact = await self.client.update_contact(hash_, {"status": "pending"})
             outcome = Outcome.RECONFIRM
@@ -319,6 +345,12 @@ class AudienceSync:
             await repo.erasure_done(self.db, erasure.subscriber_hash)
             erased += 1
         return erased, len(erasures) - erased
+
+
+def _consented_since(consented_at: datetime | None, contact: Contact) -> bool:
+    """A yes in the bot after the contact last changed in Mailchimp (their unsubscribe)."""
+    return (consented_at is not None and contact.last_changed is not None
+            and consented_at > contact.last_changed)
 
 
 def _ours(contact: Contact) -> frozenset[str]:

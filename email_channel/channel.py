@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from bulletins.stats import EmailFigures
 from db.database import Database
 from db.timeutil import Clock
+from delivery.engine import DeliveryEngine
 from email_channel.audience import AudienceSync
 from email_channel.campaigns import EmailCampaigns
 from email_channel.client import MailchimpClient
@@ -37,12 +38,12 @@ class MailchimpChannel:
 
 
 def open_channel(
-    config: MailchimpConfig, db: Database, clock: Clock, tz: ZoneInfo
+    config: MailchimpConfig, db: Database, clock: Clock, tz: ZoneInfo, delivery: DeliveryEngine
 ) -> MailchimpChannel:
     client = MailchimpClient.from_config(config)
     network = NetworkDetails(config.from_name, str(config.reply_to) if config.reply_to else None)
     return MailchimpChannel(
         client=client,
-        audience=AudienceSync(db, client, clock),
+        audience=AudienceSync(db, client, clock, delivery),
         campaigns=EmailCampaigns(db, client, network, tz, clock),
     )

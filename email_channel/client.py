@@ -109,6 +109,8 @@ class Contact:
     """subscribed, unsubscribed, cleaned, pending, transactional or archived."""
     merge_fields: dict[str, str]
     tags: frozenset[str]
+    last_changed: datetime | None = None
+    """When the contact last changed in Mailchimp (an unsubscribe through its link, say)."""
 
 
 @dataclass(frozen=True)
@@ -438,7 +440,10 @@ def _problem(body: object) -> dict[str, str]:
         try:
             data = json.loads(body) if body else {}
         except ValueError:
-            return {"detail": str(body)[:200]}
+            # Not Mailchimp's problem+json but a proxy's error page (a 502 from its edge is
+            # HTML): its source means nothing to the officer, the status says it all.
+            log.debug("Mailchimp answered with a body that is not JSON: %.200r", body)
+            return {}
     if not isinstance(data, dict):
         return {}
     problem = {key: str(data[key]) for key in ("title", "detail") if data.get(key)}
@@ -453,7 +458,6 @@ def _status_error(
     action: str, status: int, problem: dict[str, str], missing: str | None
 ) -> MailchimpError:
     said = ": ".join(part for part in (problem.get("title"), problem.get("detail")) if part)
-    said = said or "no details given"
     if status == 401:
         return MailchimpAuthError(
             f"Mailchimp refused the API key (401) when asked to {action}. Check "
@@ -461,7 +465,8 @@ def _status_error(
             status=status)
     if status == 403:
         return MailchimpAuthError(
-            f"Mailchimp does not let this account {action} (403): {said}", status=status)
+            f"Mailchimp does not let this account {action} (403): {said or 'no details given'}",
+            status=status)
     if status == 404:
         return MailchimpNotFound(missing or f"Mailchimp found nothing to {action} (404).",
                                  status=status)
@@ -472,8 +477,10 @@ def _status_error(
     if status >= 500 or status == 0:
         return MailchimpUnavailable(
             f"Mailchimp had a problem on its side (HTTP {status or 'error'}) when asked to "
-            f"{action}; try again in a few minutes. {said}", status=status, ambiguous=True)
-    return MailchimpRejected(f"Mailchimp refused to {action} ({status}): {said}", status=status)
+            f"{action}; try again in a few minutes.", status=status, ambiguous=True)
+    return MailchimpRejected(
+        f"Mailchimp refused to {action} ({status}): {said or 'no details given'}",
+        status=status)
 
 
 def _obj(data: Mapping[str, Any], key: str) -> _Json:
@@ -515,6 +522,7 @@ def _contact(data: _Json) -> Contact:
         subscriber_hash=_str(data, "id"), email=_str(data, "email_address"),
         status=_str(data, "status"), merge_fields=merge,
         tags=frozenset(_str(tag, "name") for tag in _list(data, "tags")),
+        last_changed=_time(data, "last_changed"),
     )
 
 

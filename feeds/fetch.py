@@ -1,9 +1,11 @@
 """Fetching one RSS/Atom feed politely and reading its items.
 
 Polite means a conditional GET (the stored ETag and Last-Modified), so an unchanged feed costs
-the website one 304. Every way a fetch can fail ends in a :class:`FetchResult` whose ``error``
-says what happened in words an officer can act on; nothing here raises for a bad feed, and
-nothing here touches stored articles, so a failed fetch can never lose any.
+the website one 304. A server that ignores those sends the same bytes again: their hash matches
+the one stored with the last read, and the feed counts as not modified without being parsed.
+Every way a fetch can fail ends in a :class:`FetchResult` whose ``error`` says what happened in
+words an officer can act on; nothing here raises for a bad feed, and nothing here touches
+stored articles, so a failed fetch can never lose any.
 
 feedparser reads the bytes we downloaded, never a URL: the HTTP side (timeouts, redirects,
 size limit) stays under our control. Relative links are left for ingestion to resolve.
@@ -12,6 +14,7 @@ size limit) stays under our control. Relative links are left for ingestion to re
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import io
 import time
 import xml.sax
@@ -65,6 +68,7 @@ class FetchResult:
     last_modified: str | None = None
     error: str | None = None
     warnings: list[str] = field(default_factory=list)
+    body_sha256: str | None = None
 
 
 class _TooLarge(Exception):
@@ -193,13 +197,18 @@ def _moved_warning(response: httpx.Response) -> list[str]:
     return []
 
 
-async def _classify(url: str, response: httpx.Response, body: bytes) -> FetchResult:
+async def _classify(
+    url: str, response: httpx.Response, body: bytes, state: FeedState | None
+) -> FetchResult:
     if response.status_code == 304:
         return FetchResult(url, FetchStatus.NOT_MODIFIED)
     warnings = _moved_warning(response)
     if not response.is_success:
         error = f"the server answered HTTP {response.status_code} {response.reason_phrase}"
         return FetchResult(url, FetchStatus.NOT_A_FEED, error=error.strip(), warnings=warnings)
+    digest = hashlib.sha256(body).hexdigest()
+    if state is not None and state.body_sha256 == digest:
+        return FetchResult(url, FetchStatus.NOT_MODIFIED, warnings=warnings)
     feed = await asyncio.to_thread(
         parse_feed, body, content_type=response.headers.get("content-type")
     )
@@ -209,6 +218,7 @@ async def _classify(url: str, response: httpx.Response, body: bytes) -> FetchRes
     return FetchResult(
         url, FetchStatus.OK, feed=feed, etag=response.headers.get("etag"),
         last_modified=response.headers.get("last-modified"), warnings=warnings,
+        body_sha256=digest,
     )
 
 
@@ -240,4 +250,4 @@ async def fetch_feed(
     except httpx.HTTPError as error:
         detail = str(error) or type(error).__name__
         return _failure(url, f"could not reach the server ({detail})")
-    return await _classify(url, response, body)
+    return await _classify(url, response, body, state)

@@ -23,6 +23,7 @@ from db import articles
 from db.articles import ArticleDraft, FeedState, Upsert
 from db.database import Database
 from db.records import FeedReport
+from db.story import clean_link
 from db.timeutil import Clock, utcnow
 from feeds.fetch import FeedItem, FetchResult, FetchStatus, ParsedFeed, fetch_feed
 from feeds.sanitise import html_to_plain, plain_summary, plain_to_html, sanitise_html
@@ -100,7 +101,7 @@ def draft_article(
 ) -> tuple[ArticleDraft, frozenset[str]]:
     """The article to store for an item and its themes; raises UnusableItem for an empty one."""
     base = _absolute_url(feed_link, feed_url) or feed_url
-    link = _absolute_url(item.link, base)
+    link = clean_link(_absolute_url(item.link, base))
     summary_source = item.summary if item.summary_is_html else plain_to_html(item.summary)
     summary_html = sanitise_html(summary_source, base_url=link or item.base_url or base)
     title_source = item.title if item.title_is_html else plain_to_html(item.title)
@@ -145,6 +146,7 @@ def _next_state(state: FeedState, result: FetchResult, now: datetime) -> FeedSta
         last_fetched_at=now,
         last_status=result.status.value,
         last_error=result.error,
+        body_sha256=result.body_sha256 if ok else state.body_sha256,
     )
 
 

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import html
-from datetime import datetime
-from zoneinfo import ZoneInfo
+from datetime import UTC, datetime
 
-from dateutil import parser as dateparser
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 from telegram.ext import ConversationHandler
@@ -22,6 +20,7 @@ from bulletins.drafts import (
     reading_order,
     set_intro,
 )
+from bulletins.send_time import readings
 from bulletins.service import SendRefused
 from db import members as members_repo
 from db.articles import Article
@@ -31,7 +30,7 @@ from handlers.access import admin_only
 from handlers.bulletin_member import send_latest
 from handlers.context import BotContext
 from handlers.keyboards import from_buttons, inline
-from handlers.replies import reply
+from handlers.replies import close_buttons, reply
 from wording import bulletins as texts
 from wording import members as member_texts
 
@@ -44,16 +43,14 @@ ITEMS_PER_PAGE = 10  # three buttons each: a screen that fits a phone, however l
 def _status(draft: EditableDraft, context: BotContext) -> str:
     when = draft.record.scheduled_for
     if draft.record.status == "scheduled" and when is not None:
-        local = when.astimezone(context.services.config.tz)
-        return texts.DRAFT_STATUS_SCHEDULED.format(when=f"{local:%A %d %B %Y, %H:%M}")
+        return texts.DRAFT_STATUS_SCHEDULED.format(when=_local(context, when))
     return texts.DRAFT_STATUS_DRAFT
 
 
 def _summary(draft: EditableDraft, context: BotContext) -> str:
     bulletin = draft.bulletin
-    sections = [(s.theme_title, [item.title for item in s.items]) for s in bulletin.sections]
     intro = texts.intro_preview(bulletin.intro_html, html_to_plain(bulletin.intro_html))
-    return texts.draft_summary(bulletin.title, _status(draft, context), intro, sections)
+    return texts.draft_summary(bulletin.title, _status(draft, context), intro, bulletin.outline())
 
 
 def _menu_markup() -> InlineKeyboardMarkup:
@@ -324,36 +321,44 @@ async def receive_intro(update: Update, context: BotContext) -> int:
     return MENU
 
 
-def parse_local_time(text: str, tz: ZoneInfo, now: datetime) -> datetime | None:
-    """A date and time as the officer types it, in the network's time zone; None if unreadable.
-
-    Missing parts default to today at 09:00; day-first, as people write dates in the UK.
-    """
-    default = now.astimezone(tz).replace(hour=9, minute=0, second=0, microsecond=0, tzinfo=None)
-    try:
-        parsed = dateparser.parse(text, dayfirst=True, default=default)
-    except (ValueError, OverflowError):
-        return None
-    return parsed.replace(tzinfo=tz) if parsed.tzinfo is None else parsed
-
-
 async def receive_schedule(update: Update, context: BotContext) -> int:
     assert update.message is not None and update.message.text is not None
     services = context.services
-    when = parse_local_time(update.message.text, services.config.tz, services.clock())
-    if when is None:
+    meant = readings(update.message.text, services.config.tz, services.clock())
+    if not meant:
         await reply(update, texts.BAD_TIME)
         return SCHEDULE
+    if len(meant) > 1:
+        await reply(update, texts.WHICH_TIME, inline(
+            [[(_local(context, when), f"bl:at:{when.timestamp():.0f}")] for when in meant]))
+        return SCHEDULE
+    return await _schedule_at(update, context, meant[0])
+
+
+async def pick_schedule(update: Update, context: BotContext) -> int:
+    """One of the readings of an ambiguous time, chosen."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    await close_buttons(update)
+    when = datetime.fromtimestamp(int(query.data.removeprefix("bl:at:")), UTC)
+    return await _schedule_at(update, context, when)
+
+
+async def _schedule_at(update: Update, context: BotContext, when: datetime) -> int:
     try:
-        draft, slot = await services.bulletins.schedule(await _current(context), when)
+        draft, slot = await context.services.bulletins.schedule(await _current(context), when)
     except (DraftError, SendRefused) as error:
         await reply(update, html.escape(str(error)))
         return SCHEDULE
-    local = slot.astimezone(services.config.tz)
     note = texts.ROUNDED_TO_SLOT if slot != when else ""
     await _show_again(update, context, draft,
-                      texts.SCHEDULED.format(when=f"{local:%A %d %B %Y, %H:%M}") + note)
+                      texts.SCHEDULED.format(when=_local(context, slot)) + note)
     return MENU
+
+
+def _local(context: BotContext, when: datetime) -> str:
+    """Weekday, date and time in the network's zone, so a misread date shows at once."""
+    return f"{when.astimezone(context.services.config.tz):%A %d %B %Y, %H:%M}"
 
 
 async def leave(update: Update, context: BotContext) -> int:

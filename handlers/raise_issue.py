@@ -19,20 +19,20 @@ from db.members import Member
 from handlers.context import BotContext
 from handlers.keyboards import inline
 from handlers.replies import close_buttons, problem_text, reply, reply_in_parts
-from issues.raising import IMPACT, MAX_WAITING, MAX_WEEKS, SINCE, WHAT, Draft, check_length
+from issues.raising import ASK, IMPACT, MAX_WAITING, MAX_WEEKS, SINCE, WHAT, Draft, check_length
 from issues.raising import parse_count as parse_number
 from issues.summary import summarise
 from members.details import TextRule
 from wording import issues as texts
 
 THEME, WHAT_STATE, SIMILAR, IMPACT_STATE, WAITING, WEEKS, SINCE_STATE, BOARD, NAMED, REVIEW, \
-    EDIT = range(11)
+    EDIT, ASK_STATE, AFFECTED = range(13)  # new states at the end: saved conversations resume
 DRAFT = "raise"
 Step = Callable[[Update, BotContext], Coroutine[Any, Any, int]]
-NEW_STEPS = ("theme", "what", "similar", "impact", "waiting", "weeks", "since", "board", "named",
-             "review")
-JOIN_STEPS = ("waiting", "weeks", "since", "named", "review")
-FIGURE_STEPS = ("waiting", "weeks", "since")
+NEW_STEPS = ("theme", "what", "similar", "impact", "ask", "waiting", "weeks", "affected", "since",
+             "board", "named", "review")
+JOIN_STEPS = ("waiting", "weeks", "affected", "since", "named", "review")
+FIGURE_STEPS = ("waiting", "weeks", "affected", "since")
 JOIN_EDITABLE = ("figures", "named")
 """Joining an issue adds figures and a naming choice; the issue's own words are not ours."""
 
@@ -114,7 +114,7 @@ async def _ask_review(update: Update, context: BotContext) -> int:
     await reply(update, texts.review(texts.Review(
         titles.get(draft["theme"], draft["theme"]), draft.get("what", ""),
         draft.get("impact", ""), _figures(draft), draft.get("board"), member.organisation,
-        bool(draft.get("named")), joining,
+        bool(draft.get("named")), joining, draft.get("ask"),
     )), inline([[(texts.BUTTON_CONFIRM, "ri:confirm")],
                 [(texts.BUTTON_CHANGE, "ri:change"), (texts.BUTTON_CANCEL, "ri:cancel")]]))
     return REVIEW
@@ -127,8 +127,11 @@ QUESTIONS: dict[str, Step] = {
     "similar": _ask_similar,
     "impact": _ask_text(texts.ASK_IMPACT.format(minimum=IMPACT.minimum, maximum=IMPACT.maximum),
                         IMPACT_STATE),
+    "ask": _ask_text(texts.ASK_BOARD_ASK.format(minimum=ASK.minimum, maximum=ASK.maximum),
+                     ASK_STATE, [[(texts.BUTTON_OFFICER_WORDS, "ri:skip")]]),
     "waiting": _ask_text(texts.ASK_WAITING, WAITING, SKIP_FIGURES),
     "weeks": _ask_text(texts.ASK_WEEKS, WEEKS, SKIP),
+    "affected": _ask_text(texts.ASK_AFFECTED, AFFECTED, SKIP),
     "since": _ask_text(texts.ASK_SINCE, SINCE_STATE, SKIP),
     "board": _ask_board,
     "named": _ask_named,
@@ -142,12 +145,17 @@ async def _ask(update: Update, context: BotContext, step: str) -> int:
 
 async def _after(update: Update, context: BotContext, step: str) -> int:
     """Ask the question after ``step``; when changing one answer, go back to the review
-    (figures being three questions, changing them asks all three)."""
+    (figures being several questions, changing them asks them all). Nobody waiting: no
+    question about how long."""
     draft = _draft(context)
     if draft.get("editing") and step not in FIGURE_STEPS[:-1]:
         return await _ask(update, context, "review")
     steps = JOIN_STEPS if draft.get("join") else NEW_STEPS
-    return await _ask(update, context, steps[steps.index(step) + 1])
+    following = steps[steps.index(step) + 1]
+    if following == "weeks" and not draft.get("waiting"):
+        draft.pop("weeks", None)
+        following = "affected"
+    return await _ask(update, context, following)
 
 
 # --- the answers --------------------------------------------------------------------------------
@@ -204,6 +212,7 @@ def _text_answer(field: str, rule: TextRule, state: int, step: str) -> Step:
 what_text = _text_answer("what", WHAT, WHAT_STATE, "what")
 impact_text = _text_answer("impact", IMPACT, IMPACT_STATE, "impact")
 since_text = _text_answer("since", SINCE, SINCE_STATE, "since")
+ask_text = _text_answer("ask", ASK, ASK_STATE, "ask")
 
 
 def _number_answer(field: str, maximum: int, state: int, step: str) -> Step:
@@ -221,6 +230,7 @@ def _number_answer(field: str, maximum: int, state: int, step: str) -> Step:
 
 waiting_text = _number_answer("waiting", MAX_WAITING, WAITING, "waiting")
 weeks_text = _number_answer("weeks", MAX_WEEKS, WEEKS, "weeks")
+affected_text = _number_answer("affected", MAX_WAITING, AFFECTED, "affected")
 
 
 def _skip(field: str, step: str) -> Step:
@@ -235,18 +245,21 @@ def _skip(field: str, step: str) -> Step:
 skip_waiting = _skip("waiting", "waiting")
 skip_weeks = _skip("weeks", "weeks")
 skip_since = _skip("since", "since")
+skip_ask = _skip("ask", "ask")
+skip_affected = _skip("affected", "affected")
 
 
 async def no_figures(update: Update, context: BotContext) -> int:
     await close_buttons(update)
     draft = _draft(context)
-    for field in ("waiting", "weeks", "since"):
+    for field in FIGURE_STEPS:
         draft.pop(field, None)
     return await _after(update, context, "since")
 
 
 def _figures(draft: dict[str, Any]) -> Figures:
-    return Figures(draft.get("waiting"), draft.get("weeks"), draft.get("since"))
+    return Figures(draft.get("waiting"), draft.get("weeks"), draft.get("since"),
+                   draft.get("affected"))
 
 
 async def similar_choice(update: Update, context: BotContext) -> int:
@@ -306,6 +319,7 @@ async def _confirm(update: Update, context: BotContext) -> int:
         theme_slug=draft["theme"], what_happening=draft.get("what", ""),
         impact=draft.get("impact", ""), figures=_figures(draft), board=draft.get("board"),
         named=bool(draft.get("named")), join_issue_id=draft.get("join"),
+        board_ask=draft.get("ask"),
     ))
     await close_buttons(update)
     if issue is None:  # the issue it joins closed meanwhile: review it as a new one

@@ -16,7 +16,8 @@ from members.reports import spreadsheet_safe
 
 COLUMNS = (
     "reference", "theme", "status", "outcome", "board", "organisations", "named_organisations",
-    "waiting", "longest_wait_weeks", "since", "what_is_happening", "impact", "status_note",
+    "waiting", "longest_wait_weeks", "affected_not_waiting", "since", "what_is_happening",
+    "impact", "what_we_ask_the_board", "status_note",
     "merged_into", "response", "created_at", "accepted_at", "reported_at", "responded_at",
 )
 
@@ -47,8 +48,8 @@ async def issues_csv(db: Database) -> IssuesExport:
         i = s.issue
         writer.writerow([_cell(v) for v in (
             i.ref, titles.get(i.theme_slug, i.theme_slug), i.status, i.outcome, i.board,
-            s.organisations, "; ".join(s.named), s.waiting, s.longest_wait_weeks,
-            "; ".join(s.since), i.what_happening, i.impact, i.status_note,
+            s.organisations, "; ".join(s.named), s.waiting, s.longest_wait_weeks, s.affected,
+            "; ".join(s.since), i.what_happening, i.impact, i.board_ask, i.status_note,
             refs.get(i.merged_into) if i.merged_into else None, i.response, i.created_at,
             i.accepted_at, i.reported_at, i.responded_at,
         )])

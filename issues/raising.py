@@ -28,6 +28,8 @@ from wording import issues as texts
 WHAT = TextRule(20, 1500)
 IMPACT = TextRule(10, 1000)
 SINCE = TextRule(2, 60)
+ASK = TextRule(10, 400)
+"""What the organisation asks the board to do: one or two sentences."""
 REASON = TextRule(3, 1000)
 """The officer's decline reason, referral or board response."""
 MAX_WAITING = 100_000
@@ -45,6 +47,7 @@ class Draft:
     board: str | None
     named: bool
     join_issue_id: int | None = None
+    board_ask: str | None = None
 
 
 def check_length(text: str, rule: TextRule) -> str | Problem:
@@ -98,7 +101,8 @@ class Raising:
         if draft.join_issue_id is not None:
             return await self._join(member, draft.join_issue_id, supporter)
         now = self.clock()
-        new = NewIssue(draft.theme_slug, draft.what_happening, draft.impact, draft.board)
+        new = NewIssue(draft.theme_slug, draft.what_happening, draft.impact, draft.board,
+                       draft.board_ask)
         issue = await repo.create(self.db, new, supporter, now.astimezone(self.tz).year, now)
         await self._tell_officers(f"issue:{issue.id}:new", texts.officer_new_issue(
             issue, await self._theme_title(issue), member.organisation))

@@ -9,6 +9,7 @@ of them: "You said, we did".
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -26,6 +27,7 @@ class ThemeTotals:
     organisations: int
     waiting: int | None
     longest_wait_weeks: int | None
+    affected: int | None
 
 
 @dataclass(frozen=True)
@@ -52,18 +54,27 @@ class BoardReport:
 
     @property
     def waiting(self) -> int | None:
-        counts = [s.summary.waiting for s in self.issues if s.summary.waiting is not None]
-        return sum(counts) if counts else None
+        return _sum(s.summary.waiting for s in self.issues)
+
+    @property
+    def affected(self) -> int | None:
+        return _sum(s.summary.affected for s in self.issues)
+
+
+def _sum(values: Iterable[int | None]) -> int | None:
+    """The total of the numbers given; None when none was."""
+    given = [value for value in values if value is not None]
+    return sum(given) if given else None
 
 
 def _totals(theme_title: str, items: list[ReportedIssue]) -> ThemeTotals:
     summaries = [item.summary for item in items]
-    waiting = [s.waiting for s in summaries if s.waiting is not None]
     weeks = [s.longest_wait_weeks for s in summaries if s.longest_wait_weeks is not None]
     return ThemeTotals(
         theme_title, len(summaries),
         len(frozenset().union(*(s.organisation_keys for s in summaries))),
-        sum(waiting) if waiting else None, max(weeks) if weeks else None,
+        _sum(s.waiting for s in summaries), max(weeks) if weeks else None,
+        _sum(s.affected for s in summaries),
     )
 
 

@@ -26,10 +26,12 @@ def _number(value: int | None, unit: str = "") -> str:
 
 def _summary_table(report: BoardReport) -> Table:
     rows = [(t.theme_title, str(t.issues), str(t.organisations), _number(t.waiting),
-             _number(t.longest_wait_weeks, " weeks")) for t in report.themes]
+             _number(t.longest_wait_weeks, " weeks"), _number(t.affected))
+            for t in report.themes]
     weeks = [t.longest_wait_weeks for t in report.themes if t.longest_wait_weeks is not None]
     rows.append((texts.REPORT_TOTAL, str(len(report.issues)), str(report.organisations),
-                 _number(report.waiting), _number(max(weeks) if weeks else None, " weeks")))
+                 _number(report.waiting), _number(max(weeks) if weeks else None, " weeks"),
+                 _number(report.affected)))
     return Table(texts.REPORT_TABLE_HEADER, rows)
 
 
@@ -50,6 +52,7 @@ def _issue_blocks(item: ReportedIssue) -> list[Block]:
         Paragraph(s.issue.what_happening, texts.REPORT_WHAT),
         Paragraph(s.issue.impact, texts.REPORT_IMPACT),
         Paragraph(texts.report_figures(s), texts.REPORT_FIGURES),
+        Paragraph(s.issue.board_ask or texts.REPORT_ASK_DEFAULT, texts.REPORT_ASK),
     ]
     if s.issue.response:  # answered before the board met: it was accepted for it, so it stays
         blocks.append(Paragraph(s.issue.response, texts.REPORT_ANSWERED))
@@ -77,7 +80,7 @@ def report_blocks(report: BoardReport, tz: ZoneInfo, author: Author | None = Non
         Paragraph(texts.report_prepared(report.generated_at, tz, who.name, who.contact)),
         Heading(texts.REPORT_SUMMARY, 1),
         Paragraph(texts.report_overview(len(report.issues), report.organisations,
-                                        report.waiting)),
+                                        report.waiting, report.affected)),
         _summary_table(report),
         Heading(texts.REPORT_ISSUES, 1),
     ]

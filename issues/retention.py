@@ -58,10 +58,11 @@ class IssueRetention:
                 "waiting_count": mine.figures.waiting_count,
                 "wait_weeks": mine.figures.wait_weeks,
                 "waiting_since": mine.figures.waiting_since,
+                "affected_not_waiting": mine.figures.affected_count,
                 "follow_up_answer": mine.follow_up_answer,
                 "joined_at": to_db(mine.joined_at),
-                **({"what_is_happening": issue.what_happening, "impact": issue.impact}
-                   if mine.raised else {}),
+                **({"what_is_happening": issue.what_happening, "impact": issue.impact,
+                    "what_we_ask_the_board": issue.board_ask} if mine.raised else {}),
             }
             for issue, mine in await repo.of_member(self.db, member.id)
         ]

@@ -28,6 +28,8 @@ def summarise_supporters(issue: Issue, supporters: Sequence[Supporter]) -> Issue
         firsts.setdefault(_organisation_key(supporter), supporter)
     behind = list(firsts.values())
     counts = [s.figures.waiting_count for s in behind if s.figures.waiting_count is not None]
+    affected = [s.figures.affected_count for s in behind
+                if s.figures.affected_count is not None]
     weeks = [s.figures.wait_weeks for s in behind if s.figures.wait_weeks is not None]
     return IssueSummary(
         issue=issue,
@@ -35,6 +37,7 @@ def summarise_supporters(issue: Issue, supporters: Sequence[Supporter]) -> Issue
         named=tuple(s.organisation for s in behind if s.named and s.organisation),
         waiting=sum(counts) if counts else None,
         longest_wait_weeks=max(weeks) if weeks else None,
+        affected=sum(affected) if affected else None,
         since=tuple(dict.fromkeys(s.figures.waiting_since for s in behind
                                   if s.figures.waiting_since)),
         answers=Counter(s.follow_up_answer for s in behind if s.follow_up_answer),

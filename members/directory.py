@@ -14,7 +14,7 @@ from typing import Any, Protocol
 from db import members as members_repo
 from db import themes as themes_repo
 from db.database import Database
-from db.members import Member, MemberDetails
+from db.members import EMAIL_BULLETIN, Member, MemberDetails
 from db.timeutil import Clock, to_db, utcnow
 
 log = logging.getLogger(__name__)
@@ -70,9 +70,11 @@ class MemberDirectory:
                 member_id = existing.id
                 await members_repo.update_details(self.db, member_id, details, now)
                 await members_repo.set_chat_id(self.db, member_id, chat_id)
-            if existing is None or (existing.email is not None) != email_consent:
+            # Every "yes" is recorded, even when it repeats one: a yes given after the member
+            # unsubscribed through Mailchimp's link is what asks Mailchimp to take them back.
+            if existing is None or email_consent or existing.email is not None:
                 await members_repo.record_consent(
-                    self.db, member_id, "email_bulletin", email_consent, PRIVACY_NOTICE_VERSION,
+                    self.db, member_id, EMAIL_BULLETIN, email_consent, PRIVACY_NOTICE_VERSION,
                     now,
                 )
         member = await self._reload(member_id)

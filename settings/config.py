@@ -112,6 +112,9 @@ class DeliveryConfig(Strict):
     not wait in real seconds."""
 
     per_chat_seconds: float = Field(default=1.0, ge=0, le=60)
+    messages_per_second: float = Field(default=29.4, gt=0, le=1000)
+    """The bot's whole budget, bulk and replies together: just under Telegram's 30, leaving
+    room for timer jitter. Only a local Bot API server (or a scaled benchmark) allows more."""
     progress_every_seconds: float = Field(default=3.0, gt=0, le=600)
     idle_wait_seconds: float = Field(default=1.0, gt=0, le=60)
 

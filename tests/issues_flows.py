@@ -38,7 +38,11 @@ class Answers:
     impact: str = "Problems grow while they wait and more children end up needing social care."
     waiting: str | None = "45"
     weeks: str | None = "18"
+    """Asked only when someone is waiting."""
+    affected: str | None = None
     since: str | None = None
+    ask: str | None = None
+    """What the organisation asks the board; None leaves it to the officer."""
     board: str = EARLY_HELP
     named: bool = True
 
@@ -52,8 +56,10 @@ async def start_raise(user: SimUser, answers: Answers) -> None:
 
 
 async def answer_figures(user: SimUser, answers: Answers) -> None:
-    for value, question in ((answers.waiting, "How many"), (answers.weeks, "typical wait"),
-                            (answers.since, "Since when")):
+    asked = [(answers.waiting, "How many"),
+             *([(answers.weeks, "typical wait")] if answers.waiting not in (None, "0") else []),
+             (answers.affected, "more are affected"), (answers.since, "Since when")]
+    for value, question in asked:
         await user.wait_for_text(question)
         if value is None:
             await user.press("Skip")
@@ -82,6 +88,11 @@ async def finish_new_issue(user: SimUser, answers: Answers) -> None:
     """From "what is happening" accepted (or "Mine is different") to the review screen."""
     await user.wait_for_text("What is the impact")
     await user.send(answers.impact)
+    await user.wait_for_text("What would you like the board to do?")
+    if answers.ask is None:
+        await user.press("Let the officer word it")
+    else:
+        await user.send(answers.ask)
     await answer_figures(user, answers)
     await user.wait_for_text("Which board")
     await user.press(answers.board)

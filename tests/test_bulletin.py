@@ -12,7 +12,7 @@ from db.database import Database
 from settings.config import Config
 from tests.fakes.feed_site import FeedServer, rss, rss_item
 from tests.fakes.telegram_api import FakeTelegram
-from tests.fakes.telegram_users import SimUser
+from tests.fakes.telegram_users import BotMessage, SimUser
 from tests.flows import join
 from tests.harness import ADMIN_ID, FakeClock, make_config, running_bot, ticks
 
@@ -56,9 +56,27 @@ def texts_after(user: SimUser, start: int) -> list[str]:
 
 async def fetch(admin: SimUser) -> str:
     """/fetch, after which the feed's articles are stored (the start-up fetch may have been
-    first: then it reports them unchanged)."""
+    first: then it reports the feed not modified)."""
     await admin.send("/fetch")
     return (await admin.wait_for_text("Feeds read")).content or ""
+
+
+async def open_fetched_draft(admin: SimUser, articles: int) -> BotMessage:
+    """/fetch, then /bulletin: the draft's summary, once it holds ``articles``."""
+    await fetch(admin)
+    await admin.send("/bulletin")
+    return await admin.wait_for_text(f"{articles} articles")
+
+
+async def send_to_one_member(admin: SimUser, member: SimUser) -> list[BotMessage]:
+    """The officer sends the open draft to its one member; the messages the member then gets."""
+    start = len(member.messages)
+    await admin.press("Send now")
+    await admin.wait_for_text("Telegram: 1 members")
+    await admin.press("Yes, send it")
+    await admin.wait_for_text("Finished: 1 of 1 sent", timeout=15)
+    await member.wait_for_message(lambda m: "Change my themes" in m.button_labels, timeout=10)
+    return [m for m in member.messages[start:] if m.kind == "text"]
 
 
 async def send_bulletin(admin: SimUser) -> None:
@@ -155,6 +173,42 @@ async def test_a_scheduled_bulletin_goes_at_its_time(
     assert len(member.messages) == before
     clock.advance(minutes=31)
     await member.wait_for_text("Linked-up bulletin, November 2026", timeout=10)
+
+
+async def schedule(admin: SimUser, typed: str) -> str:
+    await admin.send("/bulletin")
+    await admin.wait_for_text("Draft:")
+    await admin.press("Schedule")
+    await admin.wait_for_text("When should it go?")
+    await admin.send(typed)
+    return (await admin.wait_for_message()).content
+
+
+async def test_a_schedule_date_means_what_it_says_and_doubts_are_asked_back(
+    tg: FakeTelegram, running: Config
+) -> None:
+    admin = tg.user(user_id=ADMIN_ID)
+    await fetch(admin)
+    said = await schedule(admin, "2027-01-02 10:07")  # ISO: year, month, day
+    assert "Scheduled for Saturday 02 January 2027, 10:07" in said
+    said = await schedule(admin, "2/1/2027 09:30")  # the UK way: day first
+    assert "Scheduled for Saturday 02 January 2027, 09:30" in said
+    said = await schedule(admin, "3 December 10:00")  # no year: the next one to come
+    assert "Scheduled for Thursday 03 December 2026, 10:00" in said
+
+    asked = await schedule(admin, "Friday 2 January 2027 10:00")  # 2 January is a Saturday
+    assert "Which did you mean?" in asked
+    assert [label for row in admin.keyboard() for label, _ in row] == [
+        "Friday 01 January 2027, 10:00", "Saturday 02 January 2027, 10:00"]
+    await admin.press("Friday 01 January 2027, 10:00")
+    await admin.wait_for_text("Scheduled for Friday 01 January 2027, 10:00")
+
+    asked = await schedule(admin, "4/1/2027 3:30")  # at night, or in the afternoon?
+    assert "Which did you mean?" in asked
+    await admin.press("Monday 04 January 2027, 15:30")
+    await admin.wait_for_text("Scheduled for Monday 04 January 2027, 15:30")
+    summary = await admin.wait_for_text("Scheduled for Monday 04 January 2027, 15:30.")
+    assert summary.content.startswith("Draft:")
 
 
 async def test_a_restart_during_sending_resumes_without_duplicates(

@@ -100,3 +100,64 @@ async def test_the_preview_says_what_the_email_makes_of_commands_in_the_intro(
         assert not any("went wrong" in m.content for m in admin.messages)
         [campaign] = mailchimp_api.campaigns.values()
         assert '<a href="https://t.me/linkedup_test_bot">/meetings</a>' in (campaign.html or "")
+
+
+async def test_mailchimp_answering_with_an_html_error_page_is_one_sentence(
+    tg: FakeTelegram, mailchimp_api: FakeMailchimp, email_config: Config, clock: FakeClock
+) -> None:
+    async with running_bot(email_config, clock):
+        member = tg.user()
+        await join(member)
+        admin = tg.user(user_id=ADMIN_ID)
+        await admin.send("/fetch")
+        await admin.wait_for_text("Feeds read")
+        await admin.send("/bulletin")
+        await admin.wait_for_text("1 articles")
+        mailchimp_api.fail_next(502, html_body=True, match="/actions/test$")
+        await admin.press("Send a test to me")
+        test = await admin.wait_for_text("Test sent")
+        assert ("The test email could not be sent: Mailchimp had a problem on its side "
+                "(HTTP 502) when asked to send a test email; try again in a few minutes."
+                ) in test.content
+        clock.advance(minutes=1)  # she tries again a minute later
+        await admin.send("/bulletin")
+        await admin.wait_for_text("Draft:")
+        await admin.press("Send a test to me")
+        await admin.wait_for_text("test email of the same edition is on its way")
+
+        mailchimp_api.fail_next(502, html_body=True, match="/actions/send$")
+        await admin.send("/bulletin")
+        await admin.wait_for_text("Draft:")
+        await admin.press("Send now")
+        await admin.wait_for_text("Telegram: 1 members")
+        await admin.press("Yes, send it")
+        refused = await admin.wait_for_text("Not sent, on either channel")
+        assert ("Not sent, on either channel: Mailchimp had a problem on its side (HTTP 502) "
+                "when asked to send the email campaign; try again in a few minutes.\nNothing "
+                "went out") in refused.content
+        assert not any("nginx" in m.content or "&lt;" in m.content or "<html" in m.content
+                       for m in admin.messages)
+        assert not any("Linked-up bulletin" in m.content for m in member.messages)
+
+
+async def test_a_scheduled_email_names_the_day_and_mailchimps_quarter_hour(
+    tg: FakeTelegram, mailchimp_api: FakeMailchimp, email_config: Config, clock: FakeClock
+) -> None:
+    async with running_bot(email_config, clock):
+        admin = tg.user(user_id=ADMIN_ID)
+        await admin.send("/fetch")
+        await admin.wait_for_text("Feeds read")
+        await admin.send("/bulletin")
+        await admin.wait_for_text("1 articles")
+        await admin.press("Send a test to me")
+        await admin.wait_for_text("test email of the same edition is on its way")
+        await admin.send("/bulletin")
+        await admin.wait_for_text("Draft:")
+        await admin.press("Schedule")
+        await admin.wait_for_text("When should it go?")
+        await admin.send("2027-01-02 10:07")
+        said = await admin.wait_for_text("Scheduled for")
+        assert said.content.startswith("Scheduled for Saturday 02 January 2027, 10:15.")
+        assert "Mailchimp sends only on the quarter hour" in said.content
+        [campaign] = mailchimp_api.campaigns.values()
+        assert campaign.send_time.startswith("2027-01-02T10:15")

@@ -15,7 +15,7 @@ from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.telegram_users import BotMessage, SimUser
 from tests.flows import join
 from tests.harness import ADMIN_ID, FakeClock, make_config, running_bot
-from tests.test_bulletin import send_bulletin
+from tests.test_bulletin import open_fetched_draft, send_bulletin, send_to_one_member
 from tests.web_support import site, web_config
 
 THEMES = ["Youth provision", "Funding", "Training and events", "Mental health and wellbeing"]
@@ -66,20 +66,10 @@ async def test_a_month_reads_as_one_scannable_bulletin(
         await member.press("⬜ Funding")
         await member.wait_for_message()
         admin = tg.user(user_id=ADMIN_ID)
-        await admin.send("/fetch")
-        await admin.wait_for_text("Feeds read")
-        await admin.send("/bulletin")
-        draft = await admin.wait_for_text("33 articles")
+        draft = await open_fetched_draft(admin, 33)
         assert "Easter holiday club 2025" not in draft.content  # long before the period
-        start = len(member.messages)
-        await admin.press("Send now")
-        await admin.wait_for_text("Telegram: 1 members")
-        await admin.press("Yes, send it")
-        await admin.wait_for_text("Finished: 1 of 1 sent", timeout=15)
-        await member.wait_for_message(
-            lambda m: "Change my themes" in m.button_labels, timeout=10)
+        messages = await send_to_one_member(admin, member)
 
-        messages = edition(member, start)
         text = "\n".join(m.content for m in messages)
         assert len(messages) <= 2  # 33 headlines, two messages
         assert "appeared first on" not in text and "[…]" not in text

@@ -11,6 +11,7 @@ import itertools
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,10 +19,13 @@ import pytest
 
 from db import deliveries, members
 from db.database import Database
+from db.deliveries import Queued
 from db.members import MemberDetails
 from db.timeutil import utcnow
 from delivery.engine import DeliveryEngine, DispatchProgress, Recipient
 from delivery.messages import OutgoingMessage
+from delivery.ratelimit import Pacer
+from delivery.ready import ReadySet
 from delivery.transport import (
     Blocked,
     ChatMoved,
@@ -226,6 +230,122 @@ async def test_two_dispatches_to_one_chat_still_respect_its_interval(database: D
 
     assert transport.texts_to(7) == ["one", "two"]  # dispatch order
     assert gaps(transport.times_to(7))[0] >= 0.2 - EPS
+
+
+async def test_chats_take_turns_so_the_budget_never_waits_on_one_chat(
+    database: Database,
+) -> None:
+    """More chats than fit in one chat interval: each slot goes to the chat free longest, so
+    every member's first part goes before anyone's second, and so on, while each chat still
+    gets its parts in order and spaced. Member by member, the budget would wait on each chat."""
+    transport = RecordingTransport()
+    engine = fast_engine(database, transport, global_rate=200.0, per_chat_interval=0.1)
+    chats = list(range(1, 31))  # 30 chats > 200/s x 0.1 s = 20 chats per interval
+    async with running(engine):
+        await engine.enqueue("k", "bulletin", plain(chats, "p0", "p1", "p2"))
+        await engine.wait_idle(3)
+
+    assert [(call.chat_id, call.text) for call in transport.sends] == [
+        (chat, part) for part in ("p0", "p1", "p2") for chat in chats
+    ]
+    for chat in chats:
+        assert min(gaps(transport.times_to(chat))) >= 0.1 - EPS
+
+
+async def test_a_reply_takes_the_next_slot_ahead_of_queued_bulk(database: Database) -> None:
+    """Interactive sends draw on the engine's own pacer as urgent: with a broadcast saturating
+    the budget, a reply waits for at most the one bulk send already granted its slot."""
+    transport = RecordingTransport()
+    engine = fast_engine(database, transport, global_rate=20.0)
+    async with running(engine):
+        await engine.enqueue("k", "bulletin", plain(range(1, 41)))
+        await transport.wait_for_sends(3)
+        asked = len(transport.sends)
+        async with engine.pacer.turn(999, urgent=True):
+            granted = len(transport.sends)
+        await engine.cancel("k")
+
+    assert granted - asked <= 1
+
+
+async def test_a_part_queued_while_a_reply_to_its_chat_is_open_follows_the_reply(
+    database: Database,
+) -> None:
+    """A member's tap queues a message while the reply to that tap is still being sent: the
+    schedule skips the chat then, and must take it up again when the reply's call ends."""
+    transport = RecordingTransport()
+    engine = fast_engine(database, transport)
+    async with running(engine):
+        async with engine.pacer.turn(5, urgent=True):
+            await engine.enqueue("k", "census", plain([5], "question"))
+            await asyncio.sleep(0.05)  # the engine loads the row and finds the chat taken
+            assert transport.sends == []
+        await transport.wait_for_sends(1)
+
+    assert transport.texts_to(5) == ["question"]
+
+
+def test_ready_set_fills_every_slot_of_the_budget_with_few_chats() -> None:
+    """A three-part bulletin to 45 members at 30 slots/s and 1 s per chat, on a simulated
+    clock: every slot finds a free chat (45 > 30 x 1 s), so 135 parts take 135 slots, and no
+    chat gets two parts within a second or out of order."""
+    free_at: dict[int, float] = {}
+    ready = ReadySet(lambda chat: free_at.get(chat, 0.0))
+    today = utcnow()
+    ready.add(
+        Queued(id=chat * 10 + part, dispatch_id=1, member_id=None, chat_id=chat, part=part,
+               attempts=0, not_before=None)
+        for chat in range(1, 46) for part in range(3)
+    )
+    sent: dict[int, list[tuple[float, int]]] = {}
+    for slot in range(135):
+        now = slot / 30
+        row = ready.pop(now, today)
+        assert row is not None, f"slot {slot} idled with parts still queued"
+        sent.setdefault(row.chat_id, []).append((now, row.part))
+        free_at[row.chat_id] = now + 1.0  # the call ended at once; the chat's interval starts
+        ready.wake(row.chat_id)
+    assert ready.pop(1000.0, today) is None
+
+    for chat, calls in sent.items():
+        assert [part for _, part in calls] == [0, 1, 2], chat
+        assert min(gaps([at for at, _ in calls])) >= 1.0
+
+
+def test_a_backoff_holds_back_only_its_own_dispatch_in_that_chat() -> None:
+    ready = ReadySet(lambda chat: 0.0)
+    today = utcnow()
+    later = today + timedelta(minutes=1)
+    ready.add([
+        Queued(1, dispatch_id=1, member_id=None, chat_id=7, part=0, attempts=1, not_before=later),
+        Queued(2, dispatch_id=1, member_id=None, chat_id=7, part=1, attempts=0, not_before=None),
+        Queued(3, dispatch_id=2, member_id=None, chat_id=7, part=0, attempts=0, not_before=None),
+    ])
+
+    first = ready.pop(0.0, today)
+    assert first is not None and first.id == 3
+    ready.wake(7)
+    assert ready.pop(0.0, today) is None
+    assert ready.next_backoff_at() == later
+    assert [row.id for row in (ready.pop(0.0, later), ready.pop(0.0, later))
+            if row is not None] == [1]  # part 1 waits until part 0's call ends (wake)
+
+
+async def test_urgent_callers_are_served_before_waiting_bulk_callers() -> None:
+    pacer = Pacer(100.0)
+    order: list[str] = []
+
+    async def take(name: str, *, urgent: bool) -> None:
+        await pacer.acquire(urgent=urgent)
+        order.append(name)
+
+    await pacer.acquire()  # the next slot is 10 ms away: everyone below has to queue
+    bulk = [asyncio.create_task(take(f"bulk {i}", urgent=False)) for i in range(4)]
+    await asyncio.sleep(0)
+    reply = asyncio.create_task(take("reply", urgent=True))
+    await asyncio.gather(*bulk, reply)
+
+    assert order == ["reply", "bulk 0", "bulk 1", "bulk 2", "bulk 3"]
 
 
 @pytest.mark.realtime

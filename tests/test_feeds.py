@@ -37,6 +37,8 @@ THEMES = [
 ]
 KEYWORDS = {"vacancies": ["vacancy", "we are recruiting"], "funding": ["grant"]}
 T0 = datetime(2025, 6, 1, 9, 0, tzinfo=UTC)
+REBUILT = "<lastBuildDate>Mon, 02 Jun 2025 12:00:00 +0000</lastBuildDate>"
+"""A channel element that changes the feed's bytes, not its items, so it is read again."""
 
 
 @pytest.fixture
@@ -168,6 +170,23 @@ async def test_conditional_get_gets_a_304_and_changes_nothing(
     assert len(await stored(db)) == 1
 
 
+async def test_a_server_without_validators_sending_the_same_feed_is_not_re_read(
+    feed_server: FeedServer, db: Database
+) -> None:
+    feed_server.serve("/feed", rss(rss_item("p1", "One", link="https://x.example/1")))
+    first = await ingest(db, feed_server.url("/feed"))
+    again = await ingest(db, feed_server.url("/feed"), clock=lambda: T0 + timedelta(hours=1))
+    feed_server.serve("/feed", rss(rss_item("p1", "One, edited", link="https://x.example/1")))
+    edited = await ingest(db, feed_server.url("/feed"), clock=lambda: T0 + timedelta(hours=2))
+
+    assert (first.feeds[0].status, first.feeds[0].new) == (FetchStatus.OK, 1)
+    assert again.feeds[0].status is FetchStatus.NOT_MODIFIED
+    assert (again.feeds[0].new, again.feeds[0].unchanged) == (0, 0)
+    assert (edited.feeds[0].status, edited.feeds[0].updated) == (FetchStatus.OK, 1)
+    [article] = await stored(db)
+    assert article.title == "One, edited"
+
+
 async def test_repeated_items_are_stored_once_by_guid(
     feed_server: FeedServer, db: Database
 ) -> None:
@@ -175,6 +194,7 @@ async def test_repeated_items_are_stored_once_by_guid(
     feed_server.serve("/a.xml", rss(item))
     feed_server.serve("/b.xml", rss(item.replace("Funding round", "Funding round")))
     first = await ingest(db, feed_server.url("/a.xml"), feed_server.url("/b.xml"))
+    feed_server.serve("/a.xml", rss(item, extra=REBUILT))
     again = await ingest(db, feed_server.url("/a.xml"))
 
     assert [(f.new, f.unchanged) for f in first.feeds] == [(1, 0), (0, 1)]
@@ -217,6 +237,8 @@ async def test_distinct_items_sharing_a_link_stay_distinct(
     feed_server.serve("/feed", rss(rss_item("e1", "Parenting course", link=booking),
                               rss_item("e2", "First aid course", link=booking)))
     first = await ingest(db, feed_server.url("/feed"))
+    feed_server.serve("/feed", rss(rss_item("e1", "Parenting course", link=booking),
+                              rss_item("e2", "First aid course", link=booking), extra=REBUILT))
     again = await ingest(db, feed_server.url("/feed"))
 
     assert (first.feeds[0].new, again.feeds[0].unchanged, again.feeds[0].updated) == (2, 2, 0)
@@ -247,9 +269,10 @@ async def test_an_edited_item_updates_its_article(
 async def test_undated_items_keep_their_first_seen_date(
     feed_server: FeedServer, db: Database
 ) -> None:
-    body = rss("<item><title>Undated</title><link>https://x.example/u</link></item>")
-    feed_server.serve("/feed", body)
+    item = "<item><title>Undated</title><link>https://x.example/u</link></item>"
+    feed_server.serve("/feed", rss(item))
     await ingest(db, feed_server.url("/feed"))
+    feed_server.serve("/feed", rss(item, extra=REBUILT))
     report = await ingest(db, feed_server.url("/feed"), clock=lambda: T0 + timedelta(days=3))
 
     assert report.feeds[0].unchanged == 1

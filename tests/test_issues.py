@@ -71,7 +71,9 @@ async def test_raising_checks_for_people_keeps_places_and_escapes_html(
     await member.send(places)
     await member.wait_for_text("What is the impact")
     await member.send("Children & parents give up <script>alert(1)</script>")
-    await answer_figures(member, Answers(since="since September 2025"))
+    await member.wait_for_text("What would you like the board to do?")
+    await member.send("Fund two more early help workers at the St James Centre.")
+    await answer_figures(member, Answers(since="since September 2025", affected="120"))
     await member.wait_for_text("Which board")
     await member.press(EARLY_HELP)
     await member.wait_for_text("Riverside <Youth> Trust")
@@ -79,7 +81,10 @@ async def test_raising_checks_for_people_keeps_places_and_escapes_html(
     review = await member.wait_for_text("Check before you confirm")
     assert "<script>alert(1)</script>" in review.content  # shown as text...
     assert "&lt;script&gt;" in (review.html or "")  # ...because it was escaped
-    assert "45 waiting; typical wait 18 weeks; since: since September 2025" in review.content
+    assert ("45 waiting; typical wait 18 weeks; 120 more affected, not waiting; since: since "
+            "September 2025") in review.content
+    assert ("What we ask the board: Fund two more early help workers at the St James Centre."
+            in review.content)
     await member.press("Change something")
     await member.wait_for_text("What would you like to change?")
     await member.press("What is happening")
@@ -91,9 +96,13 @@ async def test_raising_checks_for_people_keeps_places_and_escapes_html(
     ref = await confirm(member)
     assert ref == "LU-2026-001"
 
-    stored = await rows(running, "SELECT what_happening, impact, board, status FROM issues")
+    stored = await rows(running, "SELECT what_happening, impact, board, status, board_ask FROM"
+                                 " issues")
     assert stored == [(places, "Children & parents give up <script>alert(1)</script>",
-                       EARLY_HELP, "submitted")]
+                       EARLY_HELP, "submitted",
+                       "Fund two more early help workers at the St James Centre.")]
+    assert await rows(running, "SELECT waiting_count, affected_count FROM issue_supporters") \
+        == [(45, 120)]
     new = await officer.wait_for_text("New issue LU-2026-001")
     assert "Riverside <Youth> Trust" in new.content
     await member.send("/myissues")
@@ -130,6 +139,11 @@ async def test_a_full_name_with_an_age_or_an_email_is_quoted_back_and_never_kept
     for fragment in ("Mia", "Thompson", "Kacper", "Nowak", "mum.t@example.org"):
         assert fragment not in stored
     await member.send("She is out of school and her mum has had to give up work.")
+    await member.wait_for_text("What would you like the board to do?")
+    await member.send("Ask CAMHS why Mia Thompson waits so long.")
+    ask = await member.wait_for_text("In your answer to “What would you like the board to do”")
+    assert "“Mia Thompson”" in ask.content
+    await member.send("Ask CAMHS to say how long girls of her age wait.")
     await answer_figures(member, Answers())
     await member.wait_for_text("Which board")
     await member.press(EARLY_HELP)
@@ -151,11 +165,19 @@ async def test_too_short_text_and_a_bad_number_are_asked_again(
     await member.send(Answers().what)
     await member.wait_for_text("What is the impact")
     await member.send(Answers().impact)
+    await member.wait_for_text("What would you like the board to do?")
+    await member.send("Fund it")
+    await member.wait_for_text("at least 10 characters")
+    await member.press("Let the officer word it")
     await member.wait_for_text("How many")
     await member.send("lots")
     await member.wait_for_text("whole number")
     await member.send("1,200")
     await member.wait_for_text("typical wait")
+    await member.press("Skip")
+    await member.wait_for_text("more are affected")
+    await member.send("-4")
+    await member.wait_for_text("whole number")
     await member.press("Skip")
     await member.wait_for_text("Since when")
     await member.send("/cancel")
@@ -237,7 +259,8 @@ async def test_report_cut_off_roll_over_you_said_we_did_and_overdue(
     officer = tg.user(user_id=ADMIN_ID)
     await join(early, organisation="Early Org")
     await join(late, organisation="Late Org")
-    first = await raise_issue(early)
+    first = await raise_issue(early, Answers(
+        affected="120", ask="Fund two more early help workers from January."))
     await accept(officer, first)
     clock.advance(days=20)  # 22 November: after the first meeting's cut-off
     second = await raise_issue(late, Answers(
@@ -255,9 +278,15 @@ async def test_report_cut_off_roll_over_you_said_we_did_and_overdue(
     text = "\n".join(p.text for p in document.paragraphs)
     assert first in text and second not in text
     summary = [[cell.text for cell in row.cells] for row in document.tables[0].rows]
-    assert summary[0] == ["Theme", "Issues", "Organisations", "Waiting", "Longest typical wait"]
-    assert summary[1:] == [["Early help", "1", "1", "45", "18 weeks"],
-                           ["Total", "1", "1", "45", "18 weeks"]]
+    assert summary[0] == ["Theme", "Issues", "Organisations", "Waiting", "Longest typical wait",
+                          "Affected, not waiting"]
+    assert summary[1:] == [["Early help", "1", "1", "45", "18 weeks", "120"],
+                           ["Total", "1", "1", "45", "18 weeks", "120"]]
+    assert ("1 issue from 1 organisation. Between them they report 45 waiting and 120 affected "
+            "without being on a waiting list") in text  # two numbers, never one sum
+    assert "Figures: 45 waiting; typical waits up to 18 weeks; 120 more affected, not " \
+        "waiting" in text
+    assert "What we ask the board: Fund two more early help workers from January." in text
     assert "Early Org" in text
     assert "Prepared by Jo Rivers (jo@cvs.example), Linked-up network, on 22 November 2026" \
         in text
@@ -453,6 +482,8 @@ async def test_an_issue_answered_before_its_meeting_is_in_that_report_with_its_r
     issues = html[html.index("The issues"):html.index("You said, we did")]
     assert ref in issues and "since September 2025" in issues and "since since" not in html
     assert "Answered before the meeting:</strong> The board funds two more" in issues
+    assert ("What we ask the board:</strong> To note the problem and say, by its next meeting, "
+            "what it will do about it.") in issues  # the member left the ask to the officer
     you_said = html[html.index("You said, we did"):]
     you_said = you_said[:you_said.find("<h2", 10) if "<h2" in you_said[10:] else None]
     assert "Nothing was reported at the meeting on 10 November 2026, so there is nothing new." \

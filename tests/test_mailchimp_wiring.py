@@ -62,6 +62,50 @@ async def test_joining_choosing_themes_and_forgetting_reach_the_audience(
         await eventually(erased)
 
 
+async def test_consent_given_again_after_unsubscribing_in_mailchimp_asks_to_confirm(
+    tmp_path: Path, tg: FakeTelegram, mailchimp_api: FakeMailchimp, clock: FakeClock
+) -> None:
+    async with running_bot(with_mailchimp(tmp_path, tg, mailchimp_api), clock):
+        user = tg.user()
+        await join(user, email=LEE)
+
+        async def added() -> bool:
+            return mailchimp_api.contact(LEE) is not None
+
+        await eventually(added)
+        clock.advance(days=20)
+        contact = mailchimp_api.unsubscribe(LEE)  # the link at the foot of a bulletin
+        clock.advance(days=20)
+        reads = len(mailchimp_api.calls("GET", "/members/"))
+        await user.press("⬜ Safeguarding")  # a change that is not a new consent
+        await user.wait_for_message()
+
+        async def synced() -> bool:
+            return len(mailchimp_api.calls("GET", "/members/")) > reads
+
+        await eventually(synced)
+        assert contact.status == "unsubscribed"
+
+        clock.advance(days=1)
+        await user.send("/start")
+        await user.wait_for_text("update your details")
+        await user.press("Update my details")
+        await user.wait_for_text("organisation")
+        await user.send("Riverside Youth Trust")
+        await user.wait_for_text("your name")
+        await user.send("Sam Patel")
+        await user.wait_for_text("role")
+        await user.send("Manager")
+        await user.wait_for_text("by email")
+        await user.send(LEE)
+        await user.wait_for_text("mailing list")
+        await user.press("Yes, email me")
+        told = await user.wait_for_text("confirmation email")
+        assert "You had unsubscribed from the email bulletin" in told.content
+        assert LEE in told.content
+        assert contact.status == "pending" and contact.confirmations_sent == 2
+
+
 async def test_without_a_mailchimp_section_the_bot_is_telegram_only(
     tmp_path: Path, tg: FakeTelegram
 ) -> None:

@@ -16,14 +16,16 @@ from typing import Any
 import pytest
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+from telegram.ext import ExtBot
 
-from bot.telegram_transport import TelegramTransport, classify
+from bot.telegram_transport import ReplyRateLimiter, TelegramTransport, classify
 from db import deliveries, members
 from db.database import Database
 from db.members import MemberDetails
 from db.timeutil import utcnow
 from delivery.engine import DeliveryEngine, DispatchProgress, Recipient
 from delivery.messages import Button, Document, OutgoingMessage
+from delivery.ratelimit import Pacer
 from delivery.transport import Blocked, Rejected, RetryLater, Sent, TransientFailure
 from tests.fakes.telegram_api import ApiRequest, FakeTelegram
 
@@ -114,6 +116,33 @@ async def test_retry_after_is_honoured_by_every_send(
     assert tg.delivered_per_chat == {u.id: 1 for u in users}
     rows = await deliveries.deliveries_of(database, dispatch)
     assert {(r.status, r.attempts) for r in rows} == {("sent", 0)}
+
+
+@pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")  # inside PTB
+async def test_a_reply_goes_first_and_its_429_pauses_the_broadcast_too(
+    tg: FakeTelegram, transport: TelegramTransport, database: Database
+) -> None:
+    """The application's replies draw on the engine's pacer: Telegram's 429 on a reply holds
+    back the bulk sends as well (one budget), and the retried reply still goes before them."""
+    users = [tg.user() for _ in range(5)]
+    member = tg.user()
+    pacer = Pacer(29.4, per_chat_interval=1.0)
+    tg.force_retry_after(1, count=1)
+    async with ExtBot(TOKEN, base_url=tg.base_url,
+                      rate_limiter=ReplyRateLimiter(pacer)) as replies:
+        reply = asyncio.create_task(replies.send_message(member.id, "Your themes"))
+        async with asyncio.timeout(5):
+            while not sends(tg, 429):  # noqa: ASYNC110 - the fake only records its requests
+                await asyncio.sleep(0.01)
+        await deliver(database, transport, [Recipient(u.id, text("Bulletin")) for u in users],
+                      pacer=pacer)
+        await reply
+
+    [flood] = sends(tg, 429)
+    delivered = sends(tg, 200)
+    assert delivered[0].params["chat_id"] == member.id
+    assert min(r.timestamp for r in delivered) >= flood.timestamp + 1.0 - 0.01
+    assert tg.delivered_per_chat == {u.id: 1 for u in [*users, member]}
 
 
 async def test_member_who_blocked_the_bot_is_marked_blocked(

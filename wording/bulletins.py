@@ -73,6 +73,7 @@ DRAFT_STATUS_SCHEDULED = "Scheduled for {when}."
 DRAFT_NO_INTRO = "none (tap Intro to add one)"
 DRAFT_EMPTY = "\nNo articles since the last bulletin. Use /fetch to read the website's feed."
 DRAFT_COUNT = "\n{count} articles:"
+DRAFT_ALSO = " (also under {themes})"
 DRAFT_MAX_LISTED = 40  # keeps the summary well inside one Telegram message
 DRAFT_MORE = "\n… and {count} more (see Preview)."
 BUTTON_INTRO = "Intro"
@@ -93,10 +94,11 @@ ASK_INTRO = (
 INTRO_SAVED = "Intro saved: the draft above shows it."
 INTRO_TOO_LONG = "That is {length} characters; the intro can be up to {limit}. Please shorten it."
 ASK_SCHEDULE = (
-    "When should it go? Send a date and time in {tz} time, e.g. <code>1 December 09:00</code> "
-    "or <code>2026-12-01 09:00</code>, or /cancel."
+    "When should it go? Send a date and time in {tz} time, e.g. <code>1 December 09:00</code>, "
+    "<code>1/12/2026 09:00</code> (day first) or <code>2026-12-01 09:00</code>, or /cancel."
 )
 BAD_TIME = "I could not read that as a date and time. Try e.g. <code>1 December 09:00</code>."
+WHICH_TIME = "That could mean more than one time. Which did you mean?"
 SCHEDULED = (
     "Scheduled for {when}. It will go to every member then. To stop it, open /bulletin and "
     "cancel this draft."
@@ -160,8 +162,10 @@ BUTTON_LEAVE_UNFILED = "Leave it under Other news"
 FEED_PROBLEM_ALERT = "<b>Feed problem</b>\n{lines}"
 
 
-def draft_summary(title: str, status: str, intro: str, sections: list[tuple[str, list[str]]]
-                  ) -> str:
+def draft_summary(title: str, status: str, intro: str,
+                  sections: list[tuple[str, list[tuple[str, list[str]]]]]) -> str:
+    """Each section's numbered headlines, each naming the article's other themes: an article
+    on several themes is listed once, under the first."""
     lines = [DRAFT_HEADER.format(title=escape(title), status=status, intro=intro)]
     count = sum(len(items) for _, items in sections)
     if not count:
@@ -173,10 +177,11 @@ def draft_summary(title: str, status: str, intro: str, sections: list[tuple[str,
         if number >= DRAFT_MAX_LISTED:
             break
         lines.append(f"\n{section_heading(theme)}")
-        for item_title in items[: DRAFT_MAX_LISTED - number]:
+        for item_title, also_under in items[: DRAFT_MAX_LISTED - number]:
             number += 1
             short = item_title if len(item_title) <= 80 else item_title[:79] + "…"
-            lines.append(f"\n{number}. {escape(short)}")
+            also = DRAFT_ALSO.format(themes=", ".join(also_under)) if also_under else ""
+            lines.append(f"\n{number}. {escape(short)}{escape(also)}")
     if count > number:
         lines.append(DRAFT_MORE.format(count=count - number))
     return "".join(lines)

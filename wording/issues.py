@@ -48,9 +48,18 @@ ASK_IMPACT = (
     "<b>What is the impact</b> on children, young people or families? "
     "({minimum} to {maximum} characters)"
 )
+ASK_BOARD_ASK = (
+    "<b>What would you like the board to do?</b> For example \u201cfund two more early help "
+    "workers\u201d or \u201creview how referrals are prioritised\u201d ({minimum} to {maximum} "
+    "characters). Or leave it to the officer to word."
+)
 ASK_WAITING = (
-    "Figures help a board act. <b>How many</b> children, young people or families are waiting "
-    "or affected? Send a number, or skip."
+    "Figures help a board act. <b>How many</b> children, young people or families are "
+    "<b>waiting</b> for a service? Send a number, or skip."
+)
+ASK_AFFECTED = (
+    "How many <b>more are affected</b> without being on a waiting list (for example because a "
+    "service closed)? The report gives them apart from those waiting. Send a number, or skip."
 )
 ASK_WEEKS = "What is the <b>typical wait, in weeks</b>? Send a number, or skip."
 ASK_SINCE = (
@@ -62,6 +71,7 @@ NOT_TEXT = "Please answer with text, or send /cancel to stop."
 BUTTON_SKIP = "Skip"
 BUTTON_SKIP_FIGURES = "No figures"
 BUTTON_OFFICER_DECIDES = "Let the officer decide"
+BUTTON_OFFICER_WORDS = "Let the officer word it"
 BUTTON_NAMED = "Yes, name us"
 BUTTON_ANONYMOUS = "No, keep us anonymous"
 BUTTON_CONFIRM = "Confirm"
@@ -72,7 +82,8 @@ BUTTON_US_TOO = "Us too: {ref}"
 BUTTON_MY_ISSUES = "My issues"
 EDIT_FIELDS = (
     ("theme", "Theme"), ("what", "What is happening"), ("impact", "Impact"),
-    ("figures", "Figures"), ("board", "Board"), ("named", "Naming"),
+    ("ask", "What we ask the board"), ("figures", "Figures"), ("board", "Board"),
+    ("named", "Naming"),
 )
 ASK_EDIT = "What would you like to change?"
 RAISE_CANCELLED = "Stopped: nothing was saved. Send /raise to start again."
@@ -94,6 +105,7 @@ KIND_WORDS = {
 }
 ANSWER_NAMES = {
     "what": "What is happening", "impact": "What is the impact", "since": "Since when",
+    "ask": "What would you like the board to do",
 }
 """The question each checked answer was given to, so the member knows which one to fix."""
 
@@ -145,6 +157,8 @@ def figures_line(figures: Figures) -> str:
         parts.append(f"{figures.waiting_count:,} waiting")
     if figures.wait_weeks is not None:
         parts.append(f"typical wait {figures.wait_weeks} weeks")
+    if figures.affected_count is not None:
+        parts.append(f"{figures.affected_count:,} more affected, not waiting")
     if figures.waiting_since:
         parts.append(f"since: {escape(figures.waiting_since)}")
     return "; ".join(parts) or "none given"
@@ -160,6 +174,7 @@ class Review:
     organisation: str
     named: bool
     joining: Issue | None
+    board_ask: str | None = None
 
 
 def review(r: Review) -> str:
@@ -172,6 +187,7 @@ def review(r: Review) -> str:
             f"<b>Check before you confirm</b>\n\n<b>Theme:</b> {escape(r.theme_title)}\n"
             f"<b>What is happening:</b> {escape(r.what_happening)}\n"
             f"<b>Impact:</b> {escape(r.impact)}\n"
+            f"<b>What we ask the board:</b> {escape(r.board_ask or ASK_LEFT_TO_OFFICER)}\n"
             f"<b>Board:</b> {escape(r.board) if r.board else 'the officer decides'}\n")
     return (
         f"{head}<b>Your figures:</b> {figures_line(r.figures)}\n"
@@ -394,9 +410,11 @@ def issue_card(s: IssueSummary, theme_title: str, events: Sequence[Event], tz: Z
         f"<b>Organisations:</b> {s.organisations} (may be named: {named})",
         f"<b>Waiting:</b> {s.waiting if s.waiting is not None else 'not given'}; "
         f"<b>longest typical wait:</b> "
-        f"{f'{s.longest_wait_weeks} weeks' if s.longest_wait_weeks is not None else 'not given'}",
+        f"{f'{s.longest_wait_weeks} weeks' if s.longest_wait_weeks is not None else 'not given'}"
+        f"{f'; <b>affected, not waiting:</b> {s.affected:,}' if s.affected else ''}",
         f"\n<b>What is happening:</b> {escape(issue.what_happening)}",
         f"<b>Impact:</b> {escape(issue.impact)}",
+        f"<b>What we ask the board:</b> {escape(issue.board_ask or ASK_LEFT_TO_OFFICER)}",
     ]
     if issue.response:
         lines.append(f"<b>Response:</b> {escape(issue.response)}")
@@ -501,13 +519,19 @@ REPORT_TITLE = "Issues from the Linked-up network"
 REPORT_SUMMARY = "Summary"
 REPORT_ISSUES = "The issues"
 REPORT_YOU_SAID = "You said, we did"
-REPORT_TABLE_HEADER = ("Theme", "Issues", "Organisations", "Waiting", "Longest typical wait")
+REPORT_TABLE_HEADER = ("Theme", "Issues", "Organisations", "Waiting", "Longest typical wait",
+                       "Affected, not waiting")
 REPORT_TOTAL = "Total"
 REPORT_NO_ISSUES = "No issues were accepted for this board by the cut-off."
 REPORT_FIRST = "There is no earlier report to this board."
 REPORT_WHAT = "What is happening"
 REPORT_IMPACT = "Impact on children, young people and families"
 REPORT_FIGURES = "Figures"
+REPORT_ASK = "What we ask the board"
+ASK_LEFT_TO_OFFICER = "left to the officer to word"
+REPORT_ASK_DEFAULT = (
+    "To note the problem and say, by its next meeting, what it will do about it."
+)
 REPORT_WHO = "Organisations"
 REPORT_THEME = "Theme"
 REPORT_YOU_SAID_HEADER = ("Issue", "You said", "We did")
@@ -543,10 +567,13 @@ def issue_title(issue: Issue) -> str:
     return " ".join(words[:TITLE_WORDS]) + ("…" if len(words) > TITLE_WORDS else "")
 
 
-def report_overview(issues: int, orgs: int, waiting: int | None) -> str:
-    waiting_text = (f" Between them they report {waiting:,} children, young people or families "
-                    "waiting." if waiting else "")
-    return f"{issues} issue{'s' if issues != 1 else ''} from {organisations(orgs)}.{waiting_text}"
+def report_overview(issues: int, orgs: int, waiting: int | None, affected: int | None) -> str:
+    """Those waiting and those affected otherwise are two numbers, never one sum."""
+    counts = [*([f"{waiting:,} waiting"] if waiting else []),
+              *([f"{affected:,} affected without being on a waiting list"] if affected else [])]
+    figures = (f" Between them they report {' and '.join(counts)} (children, young people or "
+               "families, as each organisation counts them)." if counts else "")
+    return f"{issues} issue{'s' if issues != 1 else ''} from {organisations(orgs)}.{figures}"
 
 
 def report_who(s: IssueSummary) -> str:
@@ -568,6 +595,8 @@ def report_figures(s: IssueSummary) -> str:
         parts.append(f"{s.waiting:,} waiting")
     if s.longest_wait_weeks is not None:
         parts.append(f"typical waits up to {s.longest_wait_weeks} weeks")
+    if s.affected is not None:
+        parts.append(f"{s.affected:,} more affected, not waiting")
     if s.since:  # members type "since September 2025" as often as "September 2025"
         parts.append("since " + ", ".join(_since(value) for value in s.since))
     return "; ".join(parts) or "none given"

@@ -114,6 +114,17 @@ HELP_HEADER = "<b>What you can do</b>"
 HELP_ADMIN_HEADER = "<b>For the network officer</b>"
 
 
+EMAIL_RECONFIRM = (
+    "📧 You had unsubscribed from the email bulletin, so Mailchimp must ask you first: it has "
+    "sent a confirmation email to <b>{email}</b>. Press the button in that email and the "
+    "bulletin comes by email again; until then it comes here only."
+)
+
+
+def email_reconfirm(email: str) -> str:
+    return EMAIL_RECONFIRM.format(email=escape(email))
+
+
 def registered(member: Member) -> str:
     return REGISTERED.format(
         name=escape(member.contact_name), organisation=escape(member.organisation)

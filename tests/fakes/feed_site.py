@@ -86,3 +86,25 @@ def rss_item(guid: str | None, title: str, *, link: str | None = None,
         parts.append(f"<description><![CDATA[{description}]]></description>")
     parts += [f"<category>{category}</category>" for category in categories]
     return f"<item>{''.join(parts)}</item>"
+
+
+def atom(*entries: str, title: str = "Linked-up partners") -> str:
+    return (
+        '<?xml version="1.0" encoding="utf-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom">'
+        f"<title>{title}</title><link href=\"https://partners.linkedup.example/\"/>"
+        "<id>tag:partners.linkedup.example,2026:feed</id>"
+        f"<updated>2026-10-31T12:00:00Z</updated>{''.join(entries)}</feed>"
+    )
+
+
+def atom_entry(entry_id: str, title: str, *, link: str | None = None, summary: str = "",
+               categories: tuple[str, ...] = (),
+               published: str = "2026-10-01T10:00:00Z") -> str:
+    parts = [f"<title>{title}</title>", f"<id>{entry_id}</id>",
+             f"<published>{published}</published>", f"<updated>{published}</updated>"]
+    if link is not None:
+        parts.append(f'<link rel="alternate" href="{link.replace("&", "&amp;")}"/>')
+    if summary:
+        parts.append(f'<summary type="html"><![CDATA[{summary}]]></summary>')
+    parts += [f'<category term="{category}"/>' for category in categories]
+    return f"<entry>{''.join(parts)}</entry>"

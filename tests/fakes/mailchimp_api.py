@@ -108,6 +108,7 @@ class Fault:
     delay: float = 0.0
     after_applying: bool = False
     empty_body: bool = False
+    html_body: bool = False
 
     def matches(self, method: str, path: str) -> bool:
         return self.match is None or re.search(self.match, f"{method} {path}") is not None
@@ -177,12 +178,14 @@ class FakeMailchimp:
     # -- test controls ------------------------------------------------------------------------
 
     def fail_next(self, status: int, *, count: int = 1, match: str | None = None,
-                  after_applying: bool = False, empty_body: bool = False) -> None:
+                  after_applying: bool = False, empty_body: bool = False,
+                  html_body: bool = False) -> None:
         """The next ``count`` requests matching ``match`` (a regex on ``"METHOD /path"``) get
         ``status``; ``after_applying`` makes the request take effect first (an ambiguous
-        failure); ``empty_body`` sends the error without a body."""
+        failure); ``empty_body`` sends the error without a body; ``html_body`` sends the HTML
+        error page of the proxy in front of the API (as a 502 from Mailchimp's edge does)."""
         self._faults.append(Fault(count, match, status, after_applying=after_applying,
-                                  empty_body=empty_body))
+                                  empty_body=empty_body, html_body=html_body))
 
     def delay_next(self, seconds: float, *, count: int = 1, match: str | None = None,
                    after_applying: bool = True) -> None:
@@ -201,6 +204,13 @@ class FakeMailchimp:
         for tag in tags:
             self._tag_id(tag)
         self.contacts[email_hash(email)] = contact
+        return contact
+
+    def unsubscribe(self, email: str) -> FakeContact:
+        """The person clicked *|UNSUB|* in an email: Mailchimp records when."""
+        contact = self.contacts[email_hash(email)]
+        contact.status = "unsubscribed"
+        contact.last_changed = self._stamp()
         return contact
 
     def set_report(self, campaign_id: str, *, unique_opens: int, opens_total: int,
@@ -252,6 +262,9 @@ class FakeMailchimp:
             return response or await handler(request)
         if fault.empty_body:
             return web.Response(status=fault.status)
+        if fault.html_body:
+            return web.Response(status=fault.status, text=_error_page(fault.status),
+                                content_type="text/html")
         title = HTTPStatus(fault.status).phrase
         return _problem(Problem(fault.status, title, "A fault injected by the test."))
 
@@ -668,6 +681,13 @@ def _merge_fields(body: Json) -> dict[str, str]:
         raise invalid(f"Your merge fields were invalid: {', '.join(unknown)} do not exist.",
                       "merge_fields")
     return {str(k): str(v) for k, v in merge.items()}
+
+
+def _error_page(status: int) -> str:
+    phrase = f"{status} {HTTPStatus(status).phrase}"
+    return (f"<html>\r\n<head><title>{phrase}</title></head>\r\n<body>\r\n"
+            f"<center><h1>{phrase}</h1></center>\r\n<hr><center>nginx</center>\r\n"
+            "</body>\r\n</html>\r\n")
 
 
 def _problem(problem: Problem) -> web.Response:
