@@ -9,6 +9,9 @@ endif
 
 .PHONY: run test lint bench
 
+# `make bench MEMBERS=10000` for the full-size run (about 37 minutes); 300 takes about 4.
+MEMBERS ?= 300
+
 # --compile-bytecode: with PYTHONDONTWRITEBYTECODE set (as on this server), every process would
 # otherwise compile aiohttp, pytest and pydantic from source at start-up: seconds per test
 # worker and per command-line run.
@@ -27,4 +30,4 @@ lint: .venv/.synced
 	$(UV) run --frozen mypy
 
 bench: .venv/.synced
-	$(UV) run --frozen python benchmarks/broadcast.py
+	$(UV) run --frozen python benchmarks/broadcast.py --members $(MEMBERS)

@@ -6,7 +6,10 @@ conversation needs to survive a restart. Everything else lives in proper tables.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import copy
+from collections.abc import AsyncIterator
 from typing import Any
 
 from telegram.ext import BasePersistence, PersistenceInput
@@ -28,6 +31,8 @@ class SQLitePersistence(BasePersistence[UserData, UserData, UserData]):
         )
         self._db = db
         self._stored: set[int] = set()  # the users who have a row of data
+        self._asking: set[tuple[str, ConversationKey]] = set()
+        self._writing = asyncio.Lock()
 
     async def get_user_data(self) -> dict[int, UserData]:
         data = await store.load_data(self._db, "user")
@@ -49,13 +54,36 @@ class SQLitePersistence(BasePersistence[UserData, UserData, UserData]):
     async def update_conversation(
         self, name: str, key: ConversationKey, new_state: object | None
     ) -> None:
-        await store.save_conversation(self._db, name, key, new_state)
+        """PTB's periodic write of the state it holds in memory, skipped while a handler is
+        asking its next question: that state is then older than the step :meth:`save_step`
+        wrote, and the handler's return brings PTB's copy up to date before its next write."""
+        async with self._writing:
+            if (name, key) not in self._asking:
+                await store.save_conversation(self._db, name, key, new_state)
+
+    @contextlib.asynccontextmanager
+    async def asking(self, conversation: str, key: ConversationKey, state: object,
+                     user_id: int, user_data: UserData) -> AsyncIterator[None]:
+        """Saves a conversation's next step, and the user's data, in one transaction before the
+        question is sent (see :mod:`handlers.steps`); PTB's older copy of the step is not
+        written back over it until the question is out."""
+        async with self._writing:
+            async with self._db.transaction():
+                await self._save_user_data(user_id, user_data)
+                await store.save_conversation(self._db, conversation, key, state)
+            self._asking.add((conversation, key))
+        try:
+            yield
+        finally:
+            self._asking.discard((conversation, key))
 
     async def update_user_data(self, user_id: int, data: UserData) -> None:
         """PTB hands over every user an update came from; most have no data and never had any,
         and writing nothing for them was a database write for each member's every message."""
-        if not data and user_id not in self._stored:
-            return
+        if data or user_id in self._stored:
+            await self._save_user_data(user_id, data)
+
+    async def _save_user_data(self, user_id: int, data: UserData) -> None:
         await store.save_data(self._db, "user", user_id, copy.deepcopy(data))
         if data:
             self._stored.add(user_id)

@@ -19,7 +19,7 @@ from telegram import Bot, Update
 from bot.app import build_application
 from bot.instance import PollingRequest, PollingWatch, running_alone
 from bot.resilience import QuietRequest, wait_for_telegram
-from bot.schedule import start_ticking
+from bot.schedule import ticking
 from bot.services import Services
 from bot.telegram_transport import TelegramTransport
 from bulletins.read_links import ReadLinks
@@ -35,6 +35,7 @@ from email_channel.channel import MailchimpChannel, open_channel
 from feeds.schedule import FeedService
 from handlers.context import BotApplication
 from handlers.help import publish_command_menus
+from handlers.steps import send_waiting_questions
 from issues.person_names import warm_up
 from issues.service import IssueService
 from issues.summary import summarise
@@ -147,8 +148,8 @@ async def running_application(
     async with application:
         await publish_command_menus(application, config.admins)
         await application.start()
+        await send_waiting_questions(application)  # saved by a run that was killed mid-send
         warm_up()  # the safeguarding check's names list, loaded before the first /raise
-        start_ticking(application, services.due_work, services.config.scheduler.tick_seconds)
         services.delivery.start()
         updater = application.updater
         assert updater is not None
@@ -168,7 +169,9 @@ async def running_application(
         mode = f"webhook at {config.webhook_url}" if config.webhook_url else "long polling"
         log.info("linkedup-bot is running as @%s (%s)", application.bot.username, mode)
         try:
-            yield application
+            async with ticking(application, services.due_work,
+                               services.config.scheduler.tick_seconds):
+                yield application
         finally:
             await services.delivery.stop()
             await updater.stop()

@@ -7,7 +7,10 @@ bot was down is found on the first tick. The clock is injected so tests move tim
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -27,10 +30,25 @@ async def run_due_work(due_work: list[DueWork], now: datetime) -> None:
             log.exception("scheduled work %s failed; it will be retried on the next tick", work)
 
 
-def start_ticking(application: BotApplication, due_work: list[DueWork], every: float) -> None:
+@asynccontextmanager
+async def ticking(application: BotApplication, due_work: list[DueWork],
+                  every: float) -> AsyncIterator[None]:
+    """The due-work job for the duration; on the way out it waits for a tick in progress, which
+    APScheduler's shutdown would otherwise cancel half-way (and log as a traceback)."""
+    turn, stopping = asyncio.Lock(), asyncio.Event()
+
     async def tick(context: BotContext) -> None:
-        await run_due_work(due_work, context.services.clock())
+        async with turn:
+            if not stopping.is_set():
+                await run_due_work(due_work, context.services.clock())
 
     job_queue = application.job_queue
     assert job_queue is not None, "python-telegram-bot[job-queue] is a dependency"
-    job_queue.run_repeating(tick, interval=every, first=0.1, name="due-work")
+    job = job_queue.run_repeating(tick, interval=every, first=0.1, name="due-work")
+    try:
+        yield
+    finally:
+        stopping.set()
+        job.schedule_removal()
+        async with turn:
+            pass  # the tick in progress, if any, has finished

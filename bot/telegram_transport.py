@@ -47,9 +47,11 @@ Result = bool | dict[str, Any] | list[dict[str, Any]]
 class ReplyRateLimiter(BaseRateLimiter[int]):
     """PTB's rate limiter for the application's calls, drawing on the delivery engine's pacer.
 
-    A call to a chat takes an urgent slot of the bot's budget, so it goes before any queued bulk
-    send, and a new message also waits out the chat's interval (a bulletin part may just have
-    gone to that member). A 429 pauses every sender, bulk included, then the call is retried.
+    A call to a chat takes an urgent slot of the bot's budget (it borrows the current one, so it
+    goes before any queued bulk send), and a new message need not wait out the interval a
+    bulletin part began in that chat, only another reply's or a retry_after (see
+    :meth:`Pacer.chat_ready_at`). A 429 pauses every sender, bulk included, then the call is
+    retried.
     """
 
     def __init__(self, pacer: Pacer, max_retries: int = 3) -> None:

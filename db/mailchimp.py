@@ -189,6 +189,24 @@ async def record_sync_failure(
     )
 
 
+async def record_archived(db: Database, member_id: int, subscriber_hash: str,
+                          now: datetime) -> None:
+    await db.execute(
+        "INSERT OR IGNORE INTO mailchimp_archived_contacts (member_id, subscriber_hash,"
+        f" archived_at) SELECT ?, ?, ? {_IF_MEMBER}",
+        (member_id, subscriber_hash, to_db(now), member_id),
+    )
+
+
+async def archived_of(db: Database, member_id: int) -> set[str]:
+    """The hashes of a member's older addresses, still in the audience as archived contacts."""
+    rows = await db.fetch_all(
+        "SELECT subscriber_hash FROM mailchimp_archived_contacts WHERE member_id = ?",
+        (member_id,),
+    )
+    return {row[0] for row in rows}
+
+
 @dataclass(frozen=True)
 class Erasure:
     subscriber_hash: str

@@ -27,7 +27,10 @@ class Pacer:
     windows, so a burst is what earns a 429. Slots sit on a fixed grid rather than being measured
     from when the caller woke up, so timer lateness does not accumulate and the achieved rate
     stays at ``rate`` rather than drifting below it. Waiting callers are served in priority
-    order, so an urgent caller waits at most one slot however many bulk callers are queued.
+    order. An urgent caller does not even wait for the next slot: it borrows the current one
+    and bulk senders pay it back, one slot later (at most one slot is borrowed at a time, and
+    never during a pause), so a reply costs a person no wait at all and the budget over any
+    window grows by one call at most.
     """
 
     def __init__(self, rate: float, *, per_chat_interval: float = 0.0) -> None:
@@ -36,12 +39,15 @@ class Pacer:
         self._interval = 1.0 / rate
         self._per_chat = per_chat_interval
         self._next = 0.0
+        self._paused_until = 0.0
         self._pauses = 0
         self._waiting: list[tuple[int, int, asyncio.Future[int]]] = []
         self._order = itertools.count()
         self._timer: asyncio.TimerHandle | None = None
         self._open: dict[int, int] = {}  # calls open to each chat
         self._free_at: dict[int, float] = {}
+        self._held_until: dict[int, float] = {}  # a chat's retry_after, which nobody may skip
+        self._bulk_last: set[int] = set()  # chats whose last message was a bulk one
         self._releases = 0
         self.on_chat_released: Callable[[int], None] | None = None
         """Told of every chat whose call ended, whoever made it: the engine's schedule skips a
@@ -57,6 +63,9 @@ class Pacer:
         """Wait for the next free slot; a pause that begins meanwhile pushes the slot past it."""
         while True:
             now = self.now()
+            if urgent and self._may_borrow(now):
+                self._next = max(self._next, now) + self._interval
+                return
             if not self._waiting and self._next <= now:
                 self._take(now)
                 return
@@ -67,9 +76,15 @@ class Pacer:
             if await future == self._pauses:
                 return
 
+    def _may_borrow(self, now: float) -> bool:
+        return (now >= self._paused_until and self._next <= now + self._interval
+                and not any(priority == _URGENT and not future.done()
+                            for priority, _, future in self._waiting))
+
     def pause(self, seconds: float) -> None:
         """Telegram's flood control is per bot: nobody sends until ``seconds`` have passed."""
-        self._next = max(self._next, self.now() + seconds)
+        self._paused_until = max(self._paused_until, self.now() + seconds)
+        self._next = max(self._next, self._paused_until)
         self._pauses += 1
 
     def _take(self, now: float) -> None:
@@ -95,34 +110,55 @@ class Pacer:
 
     # --- each chat's spacing ------------------------------------------------------------------
 
-    def chat_ready_at(self, chat_id: int) -> float:
-        """When ``chat_id`` may next receive a message (infinity while a call to it is open)."""
+    def chat_ready_at(self, chat_id: int, *, urgent: bool = False) -> float:
+        """When ``chat_id`` may next receive a message (infinity while a call to it is open).
+
+        A reply to a person need not wait out the interval a bulk part began: Telegram allows
+        a chat a short burst, and two messages in a second (the part, the reply) is well within
+        it. The bulk part after the reply waits a full interval again, and a reply never skips
+        another reply's interval nor a retry_after.
+        """
         if chat_id in self._open:
             return math.inf
+        if urgent and chat_id in self._bulk_last:
+            return self._held_until.get(chat_id, 0.0)
         return self._free_at.get(chat_id, 0.0)
 
     def occupy_chat(self, chat_id: int) -> None:
         self._open[chat_id] = self._open.get(chat_id, 0) + 1
 
-    def release_chat(self, chat_id: int, *, hold: float = 0.0, spaced: bool = True) -> None:
+    def release_chat(
+        self, chat_id: int, *, hold: float = 0.0, spaced: bool = True, urgent: bool = False
+    ) -> None:
         """A call to ``chat_id`` ended: its next message waits the per-chat interval (counted
         from this call, as Telegram does), or ``hold`` seconds when Telegram asked for longer."""
         if (still_open := self._open.pop(chat_id, 1) - 1) > 0:
             self._open[chat_id] = still_open
+        now = self.now()
         wait = max(self._per_chat if spaced else 0.0, hold)
         if wait > 0:
-            self._free_at[chat_id] = max(self._free_at.get(chat_id, 0.0), self.now() + wait)
+            self._free_at[chat_id] = max(self._free_at.get(chat_id, 0.0), now + wait)
+        if hold > 0:
+            self._held_until[chat_id] = max(self._held_until.get(chat_id, 0.0), now + hold)
+        if spaced and not urgent:
+            self._bulk_last.add(chat_id)
+        elif spaced:
+            self._bulk_last.discard(chat_id)
         self._releases += 1
         if self._releases % _PRUNE_EVERY == 0:
-            now = self.now()
-            self._free_at = {chat: at for chat, at in self._free_at.items() if at > now}
+            self._prune(now)
         if self.on_chat_released is not None:
             self.on_chat_released(chat_id)
 
-    async def chat_turn(self, chat_id: int) -> None:
+    def _prune(self, now: float) -> None:
+        self._free_at = {chat: at for chat, at in self._free_at.items() if at > now}
+        self._held_until = {chat: at for chat, at in self._held_until.items() if at > now}
+        self._bulk_last = {chat for chat in self._bulk_last if chat in self._free_at}
+
+    async def chat_turn(self, chat_id: int, *, urgent: bool = False) -> None:
         """Wait until ``chat_id`` may receive a message."""
         # An interval ends by the clock, not by an event; an open call is rare and short.
-        while (ready_at := self.chat_ready_at(chat_id)) > (now := self.now()):  # noqa: ASYNC110
+        while (ready_at := self.chat_ready_at(chat_id, urgent=urgent)) > (now := self.now()):  # noqa: ASYNC110
             await asyncio.sleep(ready_at - now if ready_at < math.inf else _BUSY_CHAT_POLL)
 
     @asynccontextmanager
@@ -136,7 +172,7 @@ class Pacer:
         budget like any call.
         """
         if spaced:
-            await self.chat_turn(chat_id)
+            await self.chat_turn(chat_id, urgent=urgent)
         self.occupy_chat(chat_id)
         try:
             await self.acquire(urgent=urgent)
@@ -146,4 +182,4 @@ class Pacer:
             # its caller takes covers the wait.
             self.release_chat(chat_id, spaced=False)
             raise
-        self.release_chat(chat_id, spaced=spaced)
+        self.release_chat(chat_id, spaced=spaced, urgent=urgent)

@@ -10,17 +10,18 @@ contacts who are not bot members, are never touched.
 * Theme changes are applied with the tags endpoint (active/inactive), because tags sent with an
   upsert only apply when the contact is created.
 * A changed address: the old contact is archived (reversible, keeps its history), the new one
-  added. Consent withdrawn: the contact is unsubscribed, which is Mailchimp's way of honouring an
-  opt-out (it also stops an import from re-adding the address).
+  added; the archived contact's hash is kept, so ``/forget`` erases it too. Consent withdrawn:
+  the contact is unsubscribed, which is Mailchimp's way of honouring an opt-out (it also stops
+  an import from re-adding the address).
 * Someone who unsubscribed through Mailchimp's link cannot be re-subscribed through the API, and
   should not be: they are left alone and reported. A member who gives consent again in the bot
   after unsubscribing (through Mailchimp's link, or by withdrawing consent in the bot) is set
   back to ``pending``: Mailchimp's double opt-in is the only way back, so Mailchimp asks them to
   confirm, and the bot tells them to look for that email.
-* ``/forget`` deletes the contact permanently (Mailchimp's GDPR erasure: the contact and its
-  history go, and Mailchimp refuses to re-add the address through the API; the person can still
-  sign up again through a Mailchimp form). Archiving would keep their data, which is what /forget
-  promises not to do.
+* ``/forget`` deletes the contact, and any archived for an older address, permanently
+  (Mailchimp's GDPR erasure: the contact and its history go, and Mailchimp refuses to re-add the
+  address through the API; the person can still sign up again through a Mailchimp form).
+  Archiving would keep their data, which is what /forget promises not to do.
 
 A change is recorded in SQLite first (``needs_sync``) and pushed by a background task, so the
 member's Telegram conversation never waits for Mailchimp and never fails because of it; what
@@ -153,7 +154,9 @@ class AudienceSync:
     async def member_forgotten(self, member: Member) -> None:
         """Remember which contacts to erase before the member row (and its sync row) goes."""
         row = await repo.get_member_sync(self.db, member.id)
-        hashes = {row.subscriber_hash} if row and row.subscriber_hash else set()
+        hashes = await repo.archived_of(self.db, member.id)
+        if row and row.subscriber_hash:
+            hashes.add(row.subscriber_hash)
         if member.email:
             hashes.add(subscriber_hash(member.email))
         if hashes:
@@ -276,6 +279,7 @@ class AudienceSync:
         moved = old is not None and old != new_hash and old_status in MAILABLE
         if moved and old is not None:
             await self.client.archive_contact(old)
+            await repo.record_archived(self.db, member.id, old, self.clock())
         reconsented = old == new_hash and old_status == WITHDRAWN
         consented_at = await self._consented_at(member)
         outcome, synced = await self._upsert(member, new_hash, theme_tags(themes),

@@ -17,12 +17,14 @@ from handlers.census import with_census_invite
 from handlers.context import BotContext
 from handlers.keyboards import inline
 from handlers.replies import close_buttons, problem_text, reply
+from handlers.steps import ask
 from handlers.themes import send_theme_picker
 from members import details as rules
 from wording import members as texts
 
 PRIVACY, ORGANISATION, NAME, ROLE, EMAIL, EMAIL_CONSENT, UPDATE_CHOICE = range(7)
 ANSWERS = "join"
+NAME_OF_CONVERSATION = "onboarding"
 
 
 def _answers(context: BotContext) -> dict[str, Any]:
@@ -48,8 +50,7 @@ async def start(update: Update, context: BotContext) -> int:
 
 async def agree(update: Update, context: BotContext) -> int:
     await close_buttons(update)
-    await reply(update, texts.ASK_ORGANISATION)
-    return ORGANISATION
+    return await ask(update, context, NAME_OF_CONVERSATION, ORGANISATION, texts.ASK_ORGANISATION)
 
 
 async def decline(update: Update, context: BotContext) -> int:
@@ -72,9 +73,9 @@ async def _ask_text(update: Update, context: BotContext, field: str, rule: rules
         await reply(update, problem_text(checked))
         return this_state
     _answers(context)[field] = checked
-    await reply(update, next_question,
-                inline([[(texts.BUTTON_SKIP, "join:skip-email")]]) if next_state == EMAIL else None)
-    return next_state
+    return await ask(update, context, NAME_OF_CONVERSATION, next_state, next_question,
+                     inline([[(texts.BUTTON_SKIP, "join:skip-email")]]) if next_state == EMAIL
+                     else None)
 
 
 async def organisation(update: Update, context: BotContext) -> int:
@@ -98,10 +99,11 @@ async def email(update: Update, context: BotContext) -> int:
         await reply(update, texts.BAD_EMAIL, inline([[(texts.BUTTON_SKIP, "join:skip-email")]]))
         return EMAIL
     _answers(context)["email"] = address
-    await reply(update, texts.ASK_EMAIL_CONSENT.format(email=address), inline([[
-        (texts.BUTTON_EMAIL_YES, "join:email-yes"), (texts.BUTTON_EMAIL_NO, "join:email-no"),
-    ]]))
-    return EMAIL_CONSENT
+    return await ask(update, context, NAME_OF_CONVERSATION, EMAIL_CONSENT,
+                     texts.ASK_EMAIL_CONSENT.format(email=address), inline([[
+                         (texts.BUTTON_EMAIL_YES, "join:email-yes"),
+                         (texts.BUTTON_EMAIL_NO, "join:email-no"),
+                     ]]))
 
 
 async def skip_email(update: Update, context: BotContext) -> int:

@@ -10,7 +10,8 @@ async def begin_joining(user: SimUser) -> None:
     await user.send("/start")
     await user.wait_for_text("Your data")
     await user.press("I agree, continue")
-    await user.wait_for_text("organisation")
+    # Not just "organisation": the privacy notice, its buttons closed by an edit, has it too.
+    await user.wait_for_text("organisation called")
 
 
 async def join(user: SimUser, organisation: str = "Riverside Youth Trust",

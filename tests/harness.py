@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import socket
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -18,6 +20,7 @@ from bot.runtime import serve
 from settings.config import Config, load_config
 from tests.fakes.telegram_api import FakeTelegram
 
+ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "123456789:TEST-token_for-the-loopback-fake"
 ADMIN_ID = 9_000_001
 
@@ -101,3 +104,34 @@ async def ticks(count: int = 6) -> None:
     """Let the bot's scheduler tick ``count`` times and the engine send what they queued, to
     show that something does NOT happen (make_config's tick is 0.05 s, a chat's spacing 0.05 s)."""
     await asyncio.sleep(0.05 * count)
+
+
+@dataclass
+class BotProcess:
+    """``linkedup run`` as the server runs it: a process of its own, that ``kill -9`` can end."""
+
+    process: asyncio.subprocess.Process
+    log: list[str]
+
+
+@contextlib.asynccontextmanager
+async def bot_process(cwd: Path) -> AsyncIterator[BotProcess]:
+    """``linkedup run --config config.toml`` in ``cwd``, yielded once its ready line is out;
+    ended by SIGTERM afterwards unless the test killed it."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run", "--config", "config.toml", cwd=cwd,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "LINKEDUP_TELEGRAM_TOKEN": TOKEN},
+    )
+    assert process.stderr is not None
+    running = BotProcess(process, [])
+    try:
+        while not any("is running as" in line for line in running.log):
+            line = await asyncio.wait_for(process.stderr.readline(), timeout=30)
+            assert line, "the bot exited before it was ready:\n" + "".join(running.log)
+            running.log.append(line.decode())
+        yield running
+    finally:
+        if process.returncode is None:
+            process.terminate()
+        await asyncio.wait_for(process.communicate(), timeout=30)

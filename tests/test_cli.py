@@ -13,9 +13,7 @@ import pytest
 from tests.fakes.feed_site import FeedServer, rss, rss_item
 from tests.fakes.telegram_api import FakeTelegram
 from tests.flows import join
-from tests.harness import TOKEN, free_port, make_config, running_bot
-
-ROOT = Path(__file__).resolve().parents[1]
+from tests.harness import ROOT, TOKEN, bot_process, free_port, make_config, running_bot
 
 
 async def linkedup(cwd: Path, *args: str, stdin: str = "") -> tuple[int, str, str]:
@@ -101,21 +99,8 @@ async def test_run_starts_quietly_and_says_how_it_listens(tmp_path: Path) -> Non
     """A start is one ready line naming the mode, not a screenful of PTB's warnings."""
     async with FakeTelegram(token=TOKEN) as tg:
         (tmp_path / "config.toml").write_text(f'[telegram]\nbase_url = "{tg.base_url}"\n')
-        process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "run", "--config", "config.toml", cwd=tmp_path,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-            env={**os.environ, "PYTHONPATH": str(ROOT), "LINKEDUP_TELEGRAM_TOKEN": TOKEN},
-        )
-        assert process.stderr is not None
-        seen: list[str] = []
-        try:
-            while not any("is running as" in line for line in seen):
-                line = await asyncio.wait_for(process.stderr.readline(), timeout=30)
-                assert line, "the bot exited before it was ready:\n" + "".join(seen)
-                seen.append(line.decode())
-        finally:
-            process.terminate()
-            await asyncio.wait_for(process.communicate(), timeout=30)
+        async with bot_process(tmp_path) as bot:
+            seen = bot.log
     log = "".join(seen)
     assert "(long polling)" in log
     assert "PTBUserWarning" not in log and "per_message" not in log

@@ -306,6 +306,32 @@ async def test_global_rate_limit(tg: FakeTelegram, bot: Bot) -> None:
     await bot.send_message(users[3].id, "hi")
 
 
+async def test_a_send_before_retry_after_has_passed_is_noted() -> None:
+    """A 429 from a chat's bucket quiets that chat; from the bot's budget, every chat."""
+    now = [1000.0]
+    limits = RateLimits(global_rate=1.0, global_burst=3, chat_rate=1.0, chat_burst=1)
+    async with (FakeTelegram(rate_limits=limits, clock=lambda: now[0]) as fake,
+                Bot(TOKEN, base_url=fake.base_url) as client):
+        for user_id in (42, 43, 44):
+            fake.user(user_id)
+        await client.send_message(42, "one")
+        with pytest.raises(RetryAfter):
+            await client.send_message(42, "over the chat's limit: 42 must wait 1 s")
+        with pytest.raises(RetryAfter):
+            await client.send_message(42, "at once, not waiting")
+        await client.send_message(43, "another chat may go on")
+        assert fake.ignored_retry_after == [(42, 1.0)]
+        now[0] += 1.0
+        await client.send_message(42, "two")
+        await client.send_message(44, "the bot's last token")
+        with pytest.raises(RetryAfter):
+            await client.send_message(43, "over the bot's limit: every chat must wait 1 s")
+        with pytest.raises(RetryAfter):
+            await client.send_message(44, "at once, not waiting")
+        assert fake.ignored_retry_after == [(42, 1.0), (44, 1.0)]
+        assert fake.stats()["ignored_retry_after"] == 2
+
+
 async def test_forced_retry_after_and_server_faults(tg: FakeTelegram, bot: Bot) -> None:
     tg.user(42)
     tg.force_retry_after(7)

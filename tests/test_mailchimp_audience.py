@@ -142,6 +142,24 @@ async def test_forget_deletes_the_contact_permanently(
     assert "permanently deleted" in report.results[0].detail
 
 
+async def test_forget_also_erases_the_archived_contact_of_an_old_address(
+    directory: MemberDirectory, audience: AudienceSync, mailchimp_api: FakeMailchimp, db: Database
+) -> None:
+    """Archiving keeps the old contact's data in the audience: /forget must reach it too."""
+    await join(directory, 1, ANN, themes=("send",))
+    await audience.idle()
+    member = await join(directory, 1, "ann@newcharity.example", themes=("send",))
+    await audience.idle()
+    old = mailchimp_api.contact(ANN)
+    assert old is not None and old.status == "archived"
+    await directory.forget(member)
+    await audience.idle()
+    assert mailchimp_api.contact(ANN) is None and mailchimp_api.contact(
+        "ann@newcharity.example") is None
+    assert {ANN, "ann@newcharity.example"} <= mailchimp_api.forgotten
+    assert await repo.due_erasures(db, None) == []
+
+
 async def test_contacts_who_are_not_members_are_left_alone(
     directory: MemberDirectory, audience: AudienceSync, mailchimp_api: FakeMailchimp
 ) -> None:

@@ -357,6 +357,12 @@ class FakeTelegram:
         self._forced_retry_after: list[list[int]] = []
         self._global_bucket: _TokenBucket | None = None
         self._chat_buckets: dict[int, _TokenBucket] = {}
+        # When each 429's retry_after ends: bot-wide when the bot's budget (or a forced 429)
+        # refused the call, else for the one chat whose bucket did.
+        self._bot_quiet_until = -math.inf
+        self._chat_quiet_until: dict[int, float] = {}
+        self.ignored_retry_after: list[tuple[int, float]] = []
+        """(chat id, seconds early) of every send made before a 429's retry_after had passed."""
         for chat in self._chats.values():
             chat.messages.clear()
             chat.events.clear()
@@ -870,16 +876,18 @@ class FakeTelegram:
 
     def _take_send_slot(self, chat: _Chat) -> None:
         """Apply forced 429s and flood limits; consumes tokens only if the send proceeds."""
+        now = self._clock()
+        self._note_early_send(chat.id, now)
         if self._forced_retry_after:
             entry = self._forced_retry_after[0]
             entry[1] -= 1
             if entry[1] <= 0:
                 self._forced_retry_after.pop(0)
+            self._bot_quiet_until = max(self._bot_quiet_until, now + entry[0])
             raise _too_many_requests(entry[0])
         limits = self.rate_limits
         if not limits.enabled:
             return
-        now = self._clock()
         if self._global_bucket is None:
             self._global_bucket = _TokenBucket(limits.global_rate, limits.global_burst, now)
         bucket = self._chat_buckets.get(chat.id)
@@ -901,9 +909,20 @@ class FakeTelegram:
             b.refill(now)
         wait = max(b.wait_time() for b in buckets)
         if wait > 0:
-            raise _too_many_requests(max(1, math.ceil(wait)) if math.isfinite(wait) else 3600)
+            retry_after = max(1, math.ceil(wait)) if math.isfinite(wait) else 3600
+            if self._global_bucket.wait_time() >= bucket.wait_time():
+                self._bot_quiet_until = max(self._bot_quiet_until, now + retry_after)
+            else:
+                self._chat_quiet_until[chat.id] = now + retry_after
+            raise _too_many_requests(retry_after)
         for b in buckets:
             b.tokens -= 1
+
+    def _note_early_send(self, chat_id: int, now: float) -> None:
+        """A send before a 429's retry_after has passed is what gets a bot banned for longer."""
+        quiet_until = max(self._bot_quiet_until, self._chat_quiet_until.get(chat_id, -math.inf))
+        if now < quiet_until:
+            self.ignored_retry_after.append((chat_id, quiet_until - now))
 
     def _parse_text(
         self,
@@ -1662,6 +1681,7 @@ class FakeTelegram:
             "requests": dict(self._method_counts),
             "errors": {str(k): v for k, v in self._error_counts.items()},
             "rejected_429": self._error_counts.get(429, 0),
+            "ignored_retry_after": len(self.ignored_retry_after),
             "pending_updates": len(self._updates),
             "answered_callbacks": len(self.answered_callbacks),
             "rate_limits": asdict(self.rate_limits),
