@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.fakes.telegram_users import SimUser
+from tests.fakes.telegram_users import BotMessage, SimUser
 
 
 async def begin_joining(user: SimUser) -> None:
@@ -32,3 +32,17 @@ async def join(user: SimUser, organisation: str = "Riverside Youth Trust",
         await user.wait_for_text("mailing list")
         await user.press("Yes, email me" if email_consent else "No, Telegram only")
     await user.wait_for_text("Your themes")
+
+
+async def fetch(admin: SimUser) -> str:
+    """/fetch, after which the feed's articles are stored (the start-up fetch may have been
+    first: then it reports the feed not modified)."""
+    await admin.send("/fetch")
+    return (await admin.wait_for_text("Feeds read")).content or ""
+
+
+async def open_fetched_draft(admin: SimUser, articles: int) -> BotMessage:
+    """/fetch, then /bulletin: the draft's summary, once it holds ``articles``."""
+    await fetch(admin)
+    await admin.send("/bulletin")
+    return await admin.wait_for_text(f"{articles} articles")

@@ -13,7 +13,7 @@ from settings.config import Config
 from tests.fakes.feed_site import FeedServer, rss, rss_item
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.telegram_users import BotMessage, SimUser
-from tests.flows import join
+from tests.flows import fetch, join
 from tests.harness import ADMIN_ID, FakeClock, make_config, running_bot, ticks
 
 LONG = "<p>" + " ".join(["Waiting lists for family support keep growing."] * 130) + "</p>"
@@ -52,20 +52,6 @@ async def follow(user: SimUser, *labels: str) -> None:
 
 def texts_after(user: SimUser, start: int) -> list[str]:
     return [m.content for m in user.messages[start:] if m.kind == "text"]
-
-
-async def fetch(admin: SimUser) -> str:
-    """/fetch, after which the feed's articles are stored (the start-up fetch may have been
-    first: then it reports the feed not modified)."""
-    await admin.send("/fetch")
-    return (await admin.wait_for_text("Feeds read")).content or ""
-
-
-async def open_fetched_draft(admin: SimUser, articles: int) -> BotMessage:
-    """/fetch, then /bulletin: the draft's summary, once it holds ``articles``."""
-    await fetch(admin)
-    await admin.send("/bulletin")
-    return await admin.wait_for_text(f"{articles} articles")
 
 
 async def send_to_one_member(admin: SimUser, member: SimUser) -> list[BotMessage]:

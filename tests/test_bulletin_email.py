@@ -15,7 +15,7 @@ from settings.config import Config
 from tests.fakes.feed_site import FeedServer, rss, rss_item
 from tests.fakes.mailchimp_api import API_KEY, LIST_ID, FakeMailchimp
 from tests.fakes.telegram_api import FakeTelegram
-from tests.flows import join
+from tests.flows import join, open_fetched_draft
 from tests.harness import ADMIN_ID, FakeClock, make_config, running_bot
 
 
@@ -41,10 +41,7 @@ async def test_send_needs_a_test_email_then_goes_on_both_channels_once(
         member = tg.user()
         await join(member, email="member@example.org")
         admin = tg.user(user_id=ADMIN_ID)
-        await admin.send("/fetch")
-        await admin.wait_for_text("Feeds read")
-        await admin.send("/bulletin")
-        await admin.wait_for_text("1 articles")
+        await open_fetched_draft(admin, 1)
         await admin.press("Send now")
         await admin.wait_for_text("Telegram: 1 members")
         await admin.press("Yes, send it")
@@ -132,10 +129,7 @@ async def test_the_preview_says_what_the_email_makes_of_commands_in_the_intro(
 ) -> None:
     async with running_bot(email_config, clock):
         admin = tg.user(user_id=ADMIN_ID)
-        await admin.send("/fetch")
-        await admin.wait_for_text("Feeds read")
-        await admin.send("/bulletin")
-        await admin.wait_for_text("1 articles")
+        await open_fetched_draft(admin, 1)
         await admin.press("Intro")
         await admin.wait_for_text("Send the introduction")
         await admin.send("Send /meetings for dates and /raise for the boards.")
@@ -162,10 +156,7 @@ async def test_mailchimp_answering_with_an_html_error_page_is_one_sentence(
         member = tg.user()
         await join(member)
         admin = tg.user(user_id=ADMIN_ID)
-        await admin.send("/fetch")
-        await admin.wait_for_text("Feeds read")
-        await admin.send("/bulletin")
-        await admin.wait_for_text("1 articles")
+        await open_fetched_draft(admin, 1)
         mailchimp_api.fail_next(502, html_body=True, match="/actions/test$")
         await admin.press("Send a test to me")
         test = await admin.wait_for_text("Test sent")
@@ -198,10 +189,7 @@ async def test_a_scheduled_email_names_the_day_and_mailchimps_quarter_hour(
 ) -> None:
     async with running_bot(email_config, clock):
         admin = tg.user(user_id=ADMIN_ID)
-        await admin.send("/fetch")
-        await admin.wait_for_text("Feeds read")
-        await admin.send("/bulletin")
-        await admin.wait_for_text("1 articles")
+        await open_fetched_draft(admin, 1)
         await admin.press("Send a test to me")
         await admin.wait_for_text("test email of the same edition is on its way")
         await admin.send("/bulletin")

@@ -13,9 +13,9 @@ from settings.config import Config
 from tests.fakes.feed_site import FeedServer, rss, rss_item
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.telegram_users import BotMessage, SimUser
-from tests.flows import join
+from tests.flows import join, open_fetched_draft
 from tests.harness import ADMIN_ID, FakeClock, make_config, running_bot
-from tests.test_bulletin import open_fetched_draft, send_bulletin, send_to_one_member
+from tests.test_bulletin import send_bulletin, send_to_one_member
 from tests.web_support import site, web_config
 
 THEMES = ["Youth provision", "Funding", "Training and events", "Mental health and wellbeing"]
@@ -93,10 +93,7 @@ async def test_the_officer_pages_items_and_brings_an_older_article_back(
 ) -> None:
     async with running_bot(month_config, clock):
         admin = tg.user(user_id=ADMIN_ID)
-        await admin.send("/fetch")
-        await admin.wait_for_text("Feeds read")
-        await admin.send("/bulletin")
-        summary = await admin.wait_for_text("33 articles")
+        summary = await open_fetched_draft(admin, 33)
         await admin.press("Drop or move items")
         first = await admin.wait_for_message()
         assert first.message_id == summary.message_id  # the same message, edited in place

@@ -22,9 +22,9 @@ from settings.config import Config, FeedConfig
 from tests.fakes.feed_site import FeedServer, atom, atom_entry, rss, rss_item
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.telegram_users import SimUser
-from tests.flows import join
+from tests.flows import fetch, join, open_fetched_draft
 from tests.harness import ADMIN_ID, FakeClock, make_config, running_bot
-from tests.test_bulletin import fetch, open_fetched_draft, send_to_one_member
+from tests.test_bulletin import send_to_one_member
 
 CATEGORIES = ["Youth provision", "Funding", "Training and events", "Mental health and wellbeing"]
 SHARED = (3, 5, 7, 9, 12, 15, 18, 21)
