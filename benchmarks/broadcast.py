@@ -29,6 +29,8 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -312,55 +314,67 @@ def limit_for(plan: Plan) -> float:
     return plan.total / ENGINE_RATE * 2 + 120
 
 
-async def run_with_members_talking(members: int, rate: float, idle_samples: int) -> Run1:
+@dataclass
+class Stage:
+    """A run's database, fake Telegram with one user per member, and the tally watching it."""
+
+    folder: Path
+    path: Path
+    plan: Plan
+    tg: FakeTelegram
+    tally: Tally
+
+
+@asynccontextmanager
+async def staged(members: int) -> AsyncIterator[Stage]:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "bench.sqlite3"
         plan = await prepare_database(path, members)
         async with FakeTelegram(token=TOKEN, record_requests=False) as tg:
             for chat in plan.messages:
                 tg.user(user_id=chat)
-            tally = Tally(tg, plan)
-            bot = await start_bot(write_config(Path(tmp), tg.base_url), tg)
-            await members_talk(tg, tally, rate, "idle", idle_samples)
-            await tally.until_answered(30)
-            await schedule_now(path, plan.bulletin_id)
-            await tally.until(1, 60)
-            stop = asyncio.Event()
-            talking = asyncio.create_task(members_talk(tg, tally, rate, "broadcast", None, stop))
-            await tally.until(plan.total, limit_for(plan))
-            stop.set()
-            await talking
-            await tally.until_answered(30)
-            await stop_bot(bot)
-            first, last = tally.window()
-            in_window = sum(first <= t <= last for t in tally.reply_times)
-            return Run1(tally, Flood.of(tg), in_window, len(tally.waiting))
+            yield Stage(Path(tmp), path, plan, tg, Tally(tg, plan))
+
+
+async def run_with_members_talking(members: int, rate: float, idle_samples: int) -> Run1:
+    async with staged(members) as stage:
+        path, plan, tg, tally = stage.path, stage.plan, stage.tg, stage.tally
+        bot = await start_bot(write_config(stage.folder, tg.base_url), tg)
+        await members_talk(tg, tally, rate, "idle", idle_samples)
+        await tally.until_answered(30)
+        await schedule_now(path, plan.bulletin_id)
+        await tally.until(1, 60)
+        stop = asyncio.Event()
+        talking = asyncio.create_task(members_talk(tg, tally, rate, "broadcast", None, stop))
+        await tally.until(plan.total, limit_for(plan))
+        stop.set()
+        await talking
+        await tally.until_answered(30)
+        await stop_bot(bot)
+        first, last = tally.window()
+        in_window = sum(first <= t <= last for t in tally.reply_times)
+        return Run1(tally, Flood.of(tg), in_window, len(tally.waiting))
 
 
 async def run_with_kill(members: int) -> Run2:
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "bench.sqlite3"
-        plan = await prepare_database(path, members)
-        async with FakeTelegram(token=TOKEN, record_requests=False) as tg:
-            for chat in plan.messages:
-                tg.user(user_id=chat)
-            tally = Tally(tg, plan)
-            config = write_config(Path(tmp), tg.base_url)
-            bot = await start_bot(config, tg)
-            await schedule_now(path, plan.bulletin_id)
-            await tally.until(plan.total // 2, limit_for(plan))
-            bot.kill()
-            await bot.wait()
-            tally.scan()
-            first, last = tally.window()
-            rate_before = (len(tally.part_times) - 1) / (last - first) if last > first else 0.0
-            in_flight = await rows_in_flight(path)
-            print(f"  killed the bot after {tally.delivered:,} of {plan.total:,} parts; "
-                  f"{in_flight} rows were in flight", flush=True)
-            bot = await start_bot(config, tg)
-            await tally.until(plan.total, limit_for(plan))
-            await stop_bot(bot)
-            return Run2(tally, Flood.of(tg), in_flight, rate_before)
+    async with staged(members) as stage:
+        path, plan, tg, tally = stage.path, stage.plan, stage.tg, stage.tally
+        config = write_config(stage.folder, tg.base_url)
+        bot = await start_bot(config, tg)
+        await schedule_now(path, plan.bulletin_id)
+        await tally.until(plan.total // 2, limit_for(plan))
+        bot.kill()
+        await bot.wait()
+        tally.scan()
+        first, last = tally.window()
+        rate_before = (len(tally.part_times) - 1) / (last - first) if last > first else 0.0
+        in_flight = await rows_in_flight(path)
+        print(f"  killed the bot after {tally.delivered:,} of {plan.total:,} parts; "
+              f"{in_flight} rows were in flight", flush=True)
+        bot = await start_bot(config, tg)
+        await tally.until(plan.total, limit_for(plan))
+        await stop_bot(bot)
+        return Run2(tally, Flood.of(tg), in_flight, rate_before)
 
 
 @dataclass
