@@ -9,7 +9,7 @@ endif
 
 .PHONY: run test lint bench
 
-# `make bench MEMBERS=10000` for the full-size run (about 37 minutes); 300 takes about 4.
+# `make bench MEMBERS=10000` for the full-size run (about an hour, measured); 300 takes about 4 minutes.
 MEMBERS ?= 300
 
 # --compile-bytecode: with PYTHONDONTWRITEBYTECODE set (as on this server), every process would
