@@ -21,10 +21,12 @@ from handlers.access import admin_only
 from handlers.context import BotContext
 from handlers.keyboards import from_buttons, inline
 from handlers.replies import close_buttons, reply
+from handlers.steps import ask
 from wording import broadcasts as texts
 
 AUDIENCE, TEXT, PREVIEW = range(3)
 DRAFT = "broadcast"
+CONVERSATION = "broadcast"
 
 
 def _draft(context: BotContext) -> dict[str, Any]:
@@ -49,8 +51,8 @@ async def _audience_markup(context: BotContext) -> InlineKeyboardMarkup:
 async def start(update: Update, context: BotContext) -> int:
     assert context.user_data is not None
     context.user_data[DRAFT] = {"themes": [], "key": f"broadcast:{uuid.uuid4().hex}"}
-    await reply(update, texts.ASK_AUDIENCE, await _audience_markup(context))
-    return AUDIENCE
+    return await ask(update, context, CONVERSATION, AUDIENCE, texts.ASK_AUDIENCE,
+                     await _audience_markup(context))
 
 
 async def audience_button(update: Update, context: BotContext) -> int:
@@ -70,8 +72,11 @@ async def audience_button(update: Update, context: BotContext) -> int:
     if action == "everyone":
         draft["themes"] = []
     await close_buttons(update)
-    await reply(update, texts.ASK_TEXT.format(limit=TEXT_LIMIT))
-    return TEXT
+    return await _ask_text(update, context)
+
+
+async def _ask_text(update: Update, context: BotContext) -> int:
+    return await ask(update, context, CONVERSATION, TEXT, texts.ASK_TEXT.format(limit=TEXT_LIMIT))
 
 
 async def _plan(context: BotContext) -> BroadcastPlan:
@@ -95,16 +100,15 @@ async def receive_text(update: Update, context: BotContext) -> int:
     plan = await _plan(context)
     count = await audience_size(context.services.db, plan)
     if count == 0:
-        await reply(update, texts.NOBODY, await _audience_markup(context))
-        return AUDIENCE
+        return await ask(update, context, CONVERSATION, AUDIENCE, texts.NOBODY,
+                         await _audience_markup(context))
     message = render_update(plan)
+    # The preview before the step: killed in between, the officer sends the text again.
     await reply(update, texts.PREVIEW.format(count=count))
     await reply(update, message.html, from_buttons(message.buttons))
-    await reply(update, texts.CONFIRM.format(count=count), inline([
-        [(texts.BUTTON_SEND.format(count=count), "bc:send")],
-        [(texts.BUTTON_EDIT, "bc:edit"), (texts.BUTTON_CANCEL, "bc:cancel")],
-    ]))
-    return PREVIEW
+    return await ask(update, context, CONVERSATION, PREVIEW, texts.CONFIRM.format(count=count),
+                     inline([[(texts.BUTTON_SEND.format(count=count), "bc:send")],
+                             [(texts.BUTTON_EDIT, "bc:edit"), (texts.BUTTON_CANCEL, "bc:cancel")]]))
 
 
 async def preview_button(update: Update, context: BotContext) -> int:
@@ -112,8 +116,7 @@ async def preview_button(update: Update, context: BotContext) -> int:
     assert query is not None and query.data is not None and update.effective_chat is not None
     if query.data == "bc:edit":
         await close_buttons(update)
-        await reply(update, texts.ASK_TEXT.format(limit=TEXT_LIMIT))
-        return TEXT
+        return await _ask_text(update, context)
     if query.data == "bc:cancel":
         await close_buttons(update, texts.CANCELLED)
         return ConversationHandler.END

@@ -31,10 +31,12 @@ from handlers.bulletin_member import send_latest
 from handlers.context import BotContext
 from handlers.keyboards import from_buttons, inline
 from handlers.replies import close_buttons, reply
+from handlers.steps import ask, asking
 from wording import bulletins as texts
 from wording import members as member_texts
 
 MENU, INTRO, SCHEDULE = range(3)
+CONVERSATION = "bulletin-draft"
 INTRO_LIMIT = 1500
 SUMMARY_MESSAGE = "bulletin_summary_message"
 ITEMS_PER_PAGE = 10  # three buttons each: a screen that fits a phone, however long the month
@@ -103,8 +105,7 @@ def _older_markup(older: list[Article]) -> InlineKeyboardMarkup:
 @admin_only("bulletin")
 async def open_draft(update: Update, context: BotContext) -> int:
     draft = await context.services.bulletins.open_draft()
-    await reply(update, _summary(draft, context), _menu_markup())
-    return MENU
+    return await ask(update, context, CONVERSATION, MENU, _summary(draft, context), _menu_markup())
 
 
 async def _show(update: Update, context: BotContext, draft: EditableDraft,
@@ -148,27 +149,30 @@ def _remember_summary(update: Update, context: BotContext) -> None:
 
 
 async def _show_again(update: Update, context: BotContext, draft: EditableDraft,
-                      done: str) -> None:
-    """After a typed answer: the summary above edited in place, and one line saying so."""
+                      done: str) -> int:
+    """After a typed answer: the summary above edited in place, and one line saying so; back
+    at the menu."""
     assert update.effective_chat is not None
     message_id = (context.user_data or {}).get(SUMMARY_MESSAGE)
-    await reply(update, done)
-    try:
-        if message_id is not None:
-            await context.bot.edit_message_text(
-                _summary(draft, context), update.effective_chat.id, message_id,
-                reply_markup=_menu_markup())
-            return
-    except BadRequest:  # gone, or too old to edit: a fresh summary is as good
-        pass
-    await reply(update, _summary(draft, context), _menu_markup())
+    summary = _summary(draft, context)
+    async with asking(update, context, CONVERSATION, MENU, summary, _menu_markup()):
+        await reply(update, done)
+        try:
+            if message_id is not None:
+                await context.bot.edit_message_text(
+                    summary, update.effective_chat.id, message_id, reply_markup=_menu_markup())
+                return MENU
+        except BadRequest:  # gone, or too old to edit: a fresh summary is as good
+            pass
+        await reply(update, summary, _menu_markup())
+    return MENU
 
 
 async def _ask_intro(update: Update, context: BotContext, draft: EditableDraft,
                      action: str) -> int:
     _remember_summary(update, context)
-    await reply(update, texts.ASK_INTRO.format(limit=INTRO_LIMIT))
-    return INTRO
+    return await ask(update, context, CONVERSATION, INTRO,
+                     texts.ASK_INTRO.format(limit=INTRO_LIMIT))
 
 
 async def _preview(update: Update, context: BotContext, draft: EditableDraft,
@@ -278,8 +282,8 @@ async def _send(update: Update, context: BotContext, draft: EditableDraft, actio
 async def _ask_schedule(update: Update, context: BotContext, draft: EditableDraft,
                         action: str) -> int:
     _remember_summary(update, context)
-    await reply(update, texts.ASK_SCHEDULE.format(tz=context.services.config.timezone))
-    return SCHEDULE
+    return await ask(update, context, CONVERSATION, SCHEDULE,
+                     texts.ASK_SCHEDULE.format(tz=context.services.config.timezone))
 
 
 async def _cancel_draft(update: Update, context: BotContext, draft: EditableDraft,
@@ -317,8 +321,7 @@ async def receive_intro(update: Update, context: BotContext) -> int:
         return INTRO
     draft = await set_intro(context.services.db, await _current(context),
                             "" if text == "-" else sanitise_html(plain_to_html(text)))
-    await _show_again(update, context, draft, texts.INTRO_SAVED)
-    return MENU
+    return await _show_again(update, context, draft, texts.INTRO_SAVED)
 
 
 async def receive_schedule(update: Update, context: BotContext) -> int:
@@ -351,9 +354,8 @@ async def _schedule_at(update: Update, context: BotContext, when: datetime) -> i
         await reply(update, html.escape(str(error)))
         return SCHEDULE
     note = texts.ROUNDED_TO_SLOT if slot != when else ""
-    await _show_again(update, context, draft,
-                      texts.SCHEDULED.format(when=_local(context, slot)) + note)
-    return MENU
+    return await _show_again(update, context, draft,
+                             texts.SCHEDULED.format(when=_local(context, slot)) + note)
 
 
 def _local(context: BotContext, when: datetime) -> str:

@@ -28,11 +28,13 @@ from handlers.access import admin_only, is_admin
 from handlers.context import BotContext
 from handlers.keyboards import inline
 from handlers.replies import close_buttons, reply
+from handlers.steps import ask
 from wording import census as texts
 from wording import members as member_texts
 
 COUNT, WEEKS, CLOSED = range(3)
 DRAFT = "census"
+CONVERSATION = "census_figures"
 
 
 def _draft(context: BotContext) -> dict[str, Any]:
@@ -175,8 +177,7 @@ async def start_figures(update: Update, context: BotContext) -> int:
     draft = _draft(context)
     draft.clear()
     draft.update(month=month, slug=slug)
-    await reply(update, texts.ask_count(service))
-    return COUNT
+    return await ask(update, context, CONVERSATION, COUNT, texts.ask_count(service))
 
 
 async def _ask_weeks(update: Update, context: BotContext, waiting: int) -> int:
@@ -187,20 +188,18 @@ async def _ask_weeks(update: Update, context: BotContext, waiting: int) -> int:
         return await _ask_closed(update, context)
     service = context.services.census.service(draft["slug"])
     assert service is not None
-    await reply(update, texts.ask_weeks(service), inline([
+    return await ask(update, context, CONVERSATION, WEEKS, texts.ask_weeks(service), inline([
         [(str(w), f"{PREFIX}:w:{w}") for w in WEEK_CHOICES[:4]],
         [(str(w), f"{PREFIX}:w:{w}") for w in WEEK_CHOICES[4:]],
     ]))
-    return WEEKS
 
 
 async def _ask_closed(update: Update, context: BotContext) -> int:
     service = context.services.census.service(_draft(context)["slug"])
     assert service is not None
-    await reply(update, texts.ask_closed(service), inline([[
+    return await ask(update, context, CONVERSATION, CLOSED, texts.ask_closed(service), inline([[
         (texts.BUTTON_CLOSED, f"{PREFIX}:c:yes"), (texts.BUTTON_OPEN, f"{PREFIX}:c:no"),
     ]]))
-    return CLOSED
 
 
 async def _typed(update: Update, context: BotContext, question: str, state: int,

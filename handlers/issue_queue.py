@@ -25,6 +25,7 @@ from handlers.replies import (
     reply_in_parts,
     split_for_telegram,
 )
+from handlers.steps import ask
 from issues.publication import PUBLISHABLE
 from issues.queue import (
     ACCEPT_FROM,
@@ -41,6 +42,7 @@ from wording import issues as texts
 
 log = logging.getLogger(__name__)
 WAIT_TEXT = 0
+CONVERSATION = "issue_officer_words"
 PENDING = "issue_step"
 CARD = "issue_card"  # the issue whose card was last shown, so a step refreshes that card
 MAX_ISSUE_BUTTONS = 90
@@ -254,11 +256,11 @@ async def _ask_words(update: Update, context: BotContext, step: str, issue: Issu
     assert context.user_data is not None
     context.user_data[PENDING] = {"step": step, "issue": issue.id}
     if step == "pub":
-        await reply(update, texts.ask_public_summary(issue),
-                    inline([[(texts.BUTTON_MEMBER_WORDS, f"iq:pubw:{issue.id}")]]))
+        question = texts.ask_public_summary(issue)
+        markup = inline([[(texts.BUTTON_MEMBER_WORDS, f"iq:pubw:{issue.id}")]])
     else:
-        await reply(update, ASKS[step].format(ref=escape(issue.ref)))
-    return WAIT_TEXT
+        question, markup = ASKS[step].format(ref=escape(issue.ref)), None
+    return await ask(update, context, CONVERSATION, WAIT_TEXT, question, markup)
 
 
 @admin_only("queue")

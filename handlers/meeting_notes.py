@@ -14,10 +14,12 @@ from handlers.access import admin_only
 from handlers.context import BotContext
 from handlers.keyboards import inline
 from handlers.replies import close_buttons, reply
+from handlers.steps import ask
 from wording import meetings as texts
 
 PICK, TEXT, CONFIRM = range(3)
 DRAFT = "meeting_notes"
+CONVERSATION = "meeting_notes"
 NOTES_LIMIT = 3500
 """Room for the heading inside Telegram's 4096 characters."""
 WITHIN = timedelta(days=60)
@@ -40,9 +42,8 @@ async def start(update: Update, context: BotContext) -> int:
     if not meetings:
         await reply(update, texts.NOTES_NONE)
         return ConversationHandler.END
-    await reply(update, texts.NOTES_PICK, inline(
+    return await ask(update, context, CONVERSATION, PICK, texts.NOTES_PICK, inline(
         [[(texts.menu_button(m, service.tz), f"notes:m:{m.id}")] for m in meetings[:20]]))
-    return PICK
 
 
 async def pick(update: Update, context: BotContext) -> int:
@@ -55,8 +56,11 @@ async def pick(update: Update, context: BotContext) -> int:
         return ConversationHandler.END
     _draft(context).update(meeting_id=meeting_id)
     await close_buttons(update)
-    await reply(update, texts.notes_ask(meeting, NOTES_LIMIT))
-    return TEXT
+    return await _ask_notes(update, context, meeting)
+
+
+async def _ask_notes(update: Update, context: BotContext, meeting: Meeting) -> int:
+    return await ask(update, context, CONVERSATION, TEXT, texts.notes_ask(meeting, NOTES_LIMIT))
 
 
 async def receive(update: Update, context: BotContext) -> int:
@@ -74,12 +78,13 @@ async def receive(update: Update, context: BotContext) -> int:
         await reply(update, texts.NOTES_NOBODY)
         return ConversationHandler.END
     _draft(context)["notes"] = notes
+    # The preview before the step: killed in between, the officer sends the notes again.
     await reply(update, texts.notes_message(meeting, notes, service.tz))
     theme = await service.cards.theme_title(meeting)
-    await reply(update, texts.notes_confirm(count, theme), inline([
-        [(texts.BUTTON_SEND_NOTES, "notes:send")],
-        [(texts.BUTTON_CHANGE_NOTES, "notes:edit"), (texts.BUTTON_STOP, "notes:stop")]]))
-    return CONFIRM
+    return await ask(update, context, CONVERSATION, CONFIRM, texts.notes_confirm(count, theme),
+                     inline([[(texts.BUTTON_SEND_NOTES, "notes:send")],
+                             [(texts.BUTTON_CHANGE_NOTES, "notes:edit"),
+                              (texts.BUTTON_STOP, "notes:stop")]]))
 
 
 async def confirm(update: Update, context: BotContext) -> int:
@@ -89,8 +94,7 @@ async def confirm(update: Update, context: BotContext) -> int:
     assert meeting is not None
     if choice == "notes:edit":
         await close_buttons(update)
-        await reply(update, texts.notes_ask(meeting, NOTES_LIMIT))
-        return TEXT
+        return await _ask_notes(update, context, meeting)
     if choice == "notes:stop":
         await close_buttons(update, texts.NOTES_STOPPED)
     else:

@@ -24,7 +24,7 @@ from wording import members as texts
 
 PRIVACY, ORGANISATION, NAME, ROLE, EMAIL, EMAIL_CONSENT, UPDATE_CHOICE = range(7)
 ANSWERS = "join"
-NAME_OF_CONVERSATION = "onboarding"
+CONVERSATION = "onboarding"
 
 
 def _answers(context: BotContext) -> dict[str, Any]:
@@ -38,19 +38,19 @@ async def start(update: Update, context: BotContext) -> int:
     _answers(context).clear()
     member = await context.services.members.find(update.effective_user.id)
     if member is not None:
-        await reply(update, texts.already_registered(member), inline([[
-            (texts.BUTTON_UPDATE_DETAILS, "join:update"), (texts.BUTTON_KEEP_DETAILS, "join:keep"),
-        ]]))
-        return UPDATE_CHOICE
-    await reply(update, f"{texts.WELCOME}\n\n{texts.PRIVACY_NOTICE}", inline([[
-        (texts.BUTTON_AGREE, "join:agree"), (texts.BUTTON_DECLINE, "join:decline"),
-    ]]))
-    return PRIVACY
+        return await ask(update, context, CONVERSATION, UPDATE_CHOICE,
+                         texts.already_registered(member), inline([[
+                             (texts.BUTTON_UPDATE_DETAILS, "join:update"),
+                             (texts.BUTTON_KEEP_DETAILS, "join:keep")]]))
+    return await ask(update, context, CONVERSATION, PRIVACY,
+                     f"{texts.WELCOME}\n\n{texts.PRIVACY_NOTICE}", inline([[
+                         (texts.BUTTON_AGREE, "join:agree"), (texts.BUTTON_DECLINE, "join:decline"),
+                     ]]))
 
 
 async def agree(update: Update, context: BotContext) -> int:
     await close_buttons(update)
-    return await ask(update, context, NAME_OF_CONVERSATION, ORGANISATION, texts.ASK_ORGANISATION)
+    return await ask(update, context, CONVERSATION, ORGANISATION, texts.ASK_ORGANISATION)
 
 
 async def decline(update: Update, context: BotContext) -> int:
@@ -73,7 +73,7 @@ async def _ask_text(update: Update, context: BotContext, field: str, rule: rules
         await reply(update, problem_text(checked))
         return this_state
     _answers(context)[field] = checked
-    return await ask(update, context, NAME_OF_CONVERSATION, next_state, next_question,
+    return await ask(update, context, CONVERSATION, next_state, next_question,
                      inline([[(texts.BUTTON_SKIP, "join:skip-email")]]) if next_state == EMAIL
                      else None)
 
@@ -99,7 +99,7 @@ async def email(update: Update, context: BotContext) -> int:
         await reply(update, texts.BAD_EMAIL, inline([[(texts.BUTTON_SKIP, "join:skip-email")]]))
         return EMAIL
     _answers(context)["email"] = address
-    return await ask(update, context, NAME_OF_CONVERSATION, EMAIL_CONSENT,
+    return await ask(update, context, CONVERSATION, EMAIL_CONSENT,
                      texts.ASK_EMAIL_CONSENT.format(email=address), inline([[
                          (texts.BUTTON_EMAIL_YES, "join:email-yes"),
                          (texts.BUTTON_EMAIL_NO, "join:email-no"),

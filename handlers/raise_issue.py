@@ -19,6 +19,7 @@ from db.members import Member
 from handlers.context import BotContext
 from handlers.keyboards import inline
 from handlers.replies import close_buttons, problem_text, reply, reply_in_parts
+from handlers.steps import ask
 from issues.raising import ASK, IMPACT, MAX_WAITING, MAX_WEEKS, SINCE, WHAT, Draft, check_length
 from issues.raising import parse_count as parse_number
 from issues.summary import summarise
@@ -28,6 +29,7 @@ from wording import issues as texts
 THEME, WHAT_STATE, SIMILAR, IMPACT_STATE, WAITING, WEEKS, SINCE_STATE, BOARD, NAMED, REVIEW, \
     EDIT, ASK_STATE, AFFECTED = range(13)  # new states at the end: saved conversations resume
 DRAFT = "raise"
+CONVERSATION = "raise_issue"
 Step = Callable[[Update, BotContext], Coroutine[Any, Any, int]]
 NEW_STEPS = ("theme", "what", "similar", "impact", "ask", "waiting", "weeks", "affected", "since",
              "board", "named", "review")
@@ -50,8 +52,8 @@ async def _member(update: Update, context: BotContext) -> Member | None:
 async def _ask_theme(update: Update, context: BotContext) -> int:
     themes = await themes_repo.list_active(context.services.db)
     rows = [[(t.title, f"ri:theme:{t.slug}")] for t in themes]
-    await reply(update, texts.ASK_THEME, inline([*rows, [(texts.BUTTON_CANCEL, "ri:cancel")]]))
-    return THEME
+    return await ask(update, context, CONVERSATION, THEME, texts.ASK_THEME,
+                     inline([*rows, [(texts.BUTTON_CANCEL, "ri:cancel")]]))
 
 
 SKIP = [[(texts.BUTTON_SKIP, "ri:skip")]]
@@ -60,11 +62,11 @@ SKIP_FIGURES = [[(texts.BUTTON_SKIP, "ri:skip"), (texts.BUTTON_SKIP_FIGURES, "ri
 
 def _ask_text(html: str, state: int, buttons: list[list[tuple[str, str]]] | None = None,
               ) -> Step:
-    async def ask(update: Update, context: BotContext) -> int:
-        await reply(update, html, inline(buttons) if buttons else None)
-        return state
+    async def question(update: Update, context: BotContext) -> int:
+        return await ask(update, context, CONVERSATION, state, html,
+                         inline(buttons) if buttons else None)
 
-    return ask
+    return question
 
 
 async def _ask_similar(update: Update, context: BotContext) -> int:
@@ -76,26 +78,23 @@ async def _ask_similar(update: Update, context: BotContext) -> int:
     summaries = [(m.issue, await summarise(context.services.db, m.issue)) for m in matches]
     rows = [[(texts.BUTTON_US_TOO.format(ref=m.issue.ref), f"ri:join:{m.issue.id}")]
             for m in matches]
-    await reply(update, texts.similar_issues(summaries),
-                inline([*rows, [(texts.BUTTON_DIFFERENT, "ri:new")]]))
-    return SIMILAR
+    return await ask(update, context, CONVERSATION, SIMILAR, texts.similar_issues(summaries),
+                     inline([*rows, [(texts.BUTTON_DIFFERENT, "ri:new")]]))
 
 
 async def _ask_board(update: Update, context: BotContext) -> int:
     boards = context.services.config.issues.boards
     rows = [[(board, f"ri:board:{i}")] for i, board in enumerate(boards)]
-    await reply(update, texts.ASK_BOARD,
-                inline([*rows, [(texts.BUTTON_OFFICER_DECIDES, "ri:board:-")]]))
-    return BOARD
+    return await ask(update, context, CONVERSATION, BOARD, texts.ASK_BOARD,
+                     inline([*rows, [(texts.BUTTON_OFFICER_DECIDES, "ri:board:-")]]))
 
 
 async def _ask_named(update: Update, context: BotContext) -> int:
     member = await _member(update, context)
     organisation = member.organisation if member else ""
-    await reply(update, texts.ask_named(organisation), inline([
+    return await ask(update, context, CONVERSATION, NAMED, texts.ask_named(organisation), inline([
         [(texts.BUTTON_NAMED, "ri:named:yes"), (texts.BUTTON_ANONYMOUS, "ri:named:no")],
     ]))
-    return NAMED
 
 
 async def _ask_review(update: Update, context: BotContext) -> int:
@@ -111,13 +110,12 @@ async def _ask_review(update: Update, context: BotContext) -> int:
         await reply(update, texts.JOIN_GONE)
         return await _ask(update, context, "impact")  # what a new issue needs that joining did not
     titles = await themes_repo.titles(services.db)
-    await reply(update, texts.review(texts.Review(
+    return await ask(update, context, CONVERSATION, REVIEW, texts.review(texts.Review(
         titles.get(draft["theme"], draft["theme"]), draft.get("what", ""),
         draft.get("impact", ""), _figures(draft), draft.get("board"), member.organisation,
         bool(draft.get("named")), joining, draft.get("ask"),
     )), inline([[(texts.BUTTON_CONFIRM, "ri:confirm")],
                 [(texts.BUTTON_CHANGE, "ri:change"), (texts.BUTTON_CANCEL, "ri:cancel")]]))
-    return REVIEW
 
 
 QUESTIONS: dict[str, Step] = {
@@ -296,9 +294,8 @@ async def review_button(update: Update, context: BotContext) -> int:
         joining = bool(_draft(context).get("join"))
         fields = [(field, label) for field, label in texts.EDIT_FIELDS
                   if not joining or field in JOIN_EDITABLE]
-        await reply(update, texts.ASK_EDIT, inline(
+        return await ask(update, context, CONVERSATION, EDIT, texts.ASK_EDIT, inline(
             [[(label, f"ri:edit:{field}")] for field, label in fields]))
-        return EDIT
     return await _confirm(update, context)
 
 

@@ -78,7 +78,7 @@ def conversations(admins: list[int], leaving: Leaving) -> list[ConversationHandl
     officers = PRIVATE & filters.User(user_id=admins)
     return [
         conversation(
-            "onboarding",
+            onboarding.CONVERSATION,
             [CommandHandler("start", onboarding.start, filters=PRIVATE)],
             {
                 onboarding.PRIVACY: [button(onboarding.agree, "join:agree"),
@@ -97,7 +97,7 @@ def conversations(admins: list[int], leaving: Leaving) -> list[ConversationHandl
              MessageHandler(NOT_TEXT, onboarding.not_text)],
         ),
         conversation(
-            "raise_issue",
+            raise_issue.CONVERSATION,
             [CommandHandler("raise", raise_issue.start, filters=PRIVATE)],
             {
                 raise_issue.THEME: [button(raise_issue.theme_chosen, r"ri:theme:[a-z0-9-]+")],
@@ -125,7 +125,7 @@ def conversations(admins: list[int], leaving: Leaving) -> list[ConversationHandl
              MessageHandler(NOT_TEXT, raise_issue.not_text)],
         ),
         conversation(
-            "census_figures",
+            census.CONVERSATION,
             # Started by a service's "Type figures" button in the monthly census question.
             [CallbackQueryHandler(census.start_figures, pattern=FIGURES_PATTERN)],
             {
@@ -138,7 +138,7 @@ def conversations(admins: list[int], leaving: Leaving) -> list[ConversationHandl
             [CommandHandler("cancel", census.cancel), leave],
         ),
         conversation(
-            "issue_officer_words",
+            issue_queue.CONVERSATION,
             # The officer's words for a member: a reason, a reply, or the public summary.
             [button(issue_queue.ask_words_button, r"iq:(dec|ref|pub|red):\d+"),
              button(issue_queue.publish_member_words, r"iq:pubw:\d+"),
@@ -147,7 +147,7 @@ def conversations(admins: list[int], leaving: Leaving) -> list[ConversationHandl
             [CommandHandler("cancel", issue_queue.cancel_words), leave],
         ),
         conversation(
-            "bulletin-draft",
+            bulletin_admin.CONVERSATION,
             # Officers only: for members /bulletin is the latest edition (stand-alone below).
             [CommandHandler("bulletin", bulletin_admin.open_draft, filters=officers)],
             {
@@ -161,7 +161,7 @@ def conversations(admins: list[int], leaving: Leaving) -> list[ConversationHandl
             [CommandHandler("cancel", bulletin_admin.leave), leave],
         ),
         conversation(
-            "broadcast",
+            broadcast.CONVERSATION,
             [CommandHandler("broadcast", broadcast.start, filters=PRIVATE)],
             {
                 broadcast.AUDIENCE: [button(broadcast.audience_button,
@@ -195,7 +195,7 @@ def conversations(admins: list[int], leaving: Leaving) -> list[ConversationHandl
              MessageHandler(TEXT, meeting_admin.use_buttons)],
         ),
         conversation(
-            "meeting_notes",
+            meeting_notes.CONVERSATION,
             [CommandHandler("notes", meeting_notes.start, filters=PRIVATE)],
             {
                 meeting_notes.PICK: [button(meeting_notes.pick, r"notes:m:\d+")],

@@ -115,11 +115,13 @@ class BotProcess:
 
 
 @contextlib.asynccontextmanager
-async def bot_process(cwd: Path) -> AsyncIterator[BotProcess]:
+async def bot_process(cwd: Path, clock: FakeClock | None = None) -> AsyncIterator[BotProcess]:
     """``linkedup run --config config.toml`` in ``cwd``, yielded once its ready line is out;
-    ended by SIGTERM afterwards unless the test killed it."""
+    ended by SIGTERM afterwards unless the test killed it. With ``clock``, the process's clock
+    stands at the clock's time (see tests/stopped_clock.py)."""
+    command = ["tests.stopped_clock", clock.now.isoformat()] if clock else ["bot"]
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", "--config", "config.toml", cwd=cwd,
+        sys.executable, "-m", *command, "run", "--config", "config.toml", cwd=cwd,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
         env={**os.environ, "PYTHONPATH": str(ROOT), "LINKEDUP_TELEGRAM_TOKEN": TOKEN},
     )

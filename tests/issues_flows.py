@@ -88,6 +88,11 @@ async def finish_new_issue(user: SimUser, answers: Answers) -> None:
     """From "what is happening" accepted (or "Mine is different") to the review screen."""
     await user.wait_for_text("What is the impact")
     await user.send(answers.impact)
+    await answer_from_the_ask(user, answers)
+
+
+async def answer_from_the_ask(user: SimUser, answers: Answers) -> None:
+    """From the impact accepted to the review screen."""
     await user.wait_for_text("What would you like the board to do?")
     if answers.ask is None:
         await user.press("Let the officer word it")
