@@ -49,3 +49,10 @@ def latest_opened(now: datetime, settings: CensusConfig, tz: ZoneInfo) -> str:
 def last_months(until: str, count: int) -> list[str]:
     """``count`` month keys ending with ``until``, oldest first."""
     return [shift(until, offset) for offset in range(1 - count, 1)]
+
+
+def series_months(until: str, first: str | None, count: int = 12) -> list[str]:
+    """Up to ``count`` month keys ending with ``until``, none before ``first`` (the first month
+    anyone answered): before it there was no census, and a table of empty months would read
+    as months in which too few organisations reported."""
+    return [key for key in last_months(until, count) if first is None or key >= first]

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from dateutil.relativedelta import relativedelta
 
 from census.chart import Line, trend_chart
-from census.months import last_months, latest_opened, shift
+from census.months import latest_opened, series_months, shift
 from census.totals import ServiceMonth, add_up, change, organisations_reporting
 from census.trends import point
 from db import census as repo
@@ -113,7 +113,7 @@ async def waiting_list_blocks(db: Database, settings: CensusConfig, tz: ZoneInfo
     if not services or not await repo.months_up_to(db, cut_off):
         return [*blocks, Paragraph(texts.REPORT_NO_CENSUS)]
     month = latest_opened(cut_off, settings, tz)
-    keys = last_months(month, 12)
+    keys = series_months(month, await repo.first_answered_month(db))
     answers = await repo.answers_in(db, [shift(month, -12), *keys], cut_off)
     totals = add_up(answers)
     slugs = {s.slug for s in services}

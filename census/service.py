@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 from census import messages
 from census.chart import Line, trend_chart
-from census.months import last_months, latest_opened, planned, shift
+from census.months import latest_opened, planned, series_months, shift
 from census.report_section import waiting_list_blocks
 from census.totals import ServiceMonth, add_up, change
 from census.trends import TrendPoint, trends
@@ -277,9 +277,10 @@ class CensusService:
         )
 
     async def chart(self) -> bytes:
-        """The last twelve months for the officer: every figure, with organisations counted."""
+        """The last twelve months for the officer (from the census's first): every figure, with
+        organisations counted."""
         month = latest_opened(self.clock(), self.settings, self.tz)
-        keys = last_months(month, 12)
+        keys = series_months(month, await repo.first_answered_month(self.db))
         totals = add_up(await repo.answers_in(self.db, keys))
         lines = [Line(s.title, [(t.waiting, t.organisations) if (t := totals.get((k, s.slug)))
                                 else (None, None) for k in keys])

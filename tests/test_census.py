@@ -121,6 +121,30 @@ async def test_one_reminder_to_those_who_have_not_answered_and_nothing_twice(
                               " waiting = 7") == [(13, 1)]
 
 
+async def test_after_downtime_a_month_is_asked_late_only_while_it_is_open(
+    tg: FakeTelegram, config: Config, clock: FakeClock
+) -> None:
+    member = tg.user()
+    async with running_bot(config, clock):
+        await add_board_meeting(config, EARLY_HELP, utc(2026, 12, 15, 10), utc(2026, 12, 10, 17))
+        await join(member)
+        await take_part(member, [COUNSELLING])
+        await member.press("No waiting list now", await question(member, NOVEMBER, COUNSELLING))
+        await member.wait_for_text("✅")
+    clock.now = utc(2026, 12, 11, 9)  # down all of December's census: its cut-off has passed
+    async with running_bot(config, clock):
+        await ticks()
+    assert not any(DECEMBER in q for q in census_questions(member))
+    clock.now = utc(2027, 1, 3, 12)  # down when January's opened: asked late, it is still open
+    async with running_bot(config, clock):
+        await question(member, "January 2027", COUNSELLING)
+        await ticks()
+    async with running_bot(config, clock):
+        await ticks()
+    assert [q.splitlines()[0] for q in census_questions(member)] == [
+        "📋 Waiting lists, November 2026 (1 of 1)", "📋 Waiting lists, January 2027 (1 of 1)"]
+
+
 async def test_impossible_figures_get_a_clear_question_back(
     tg: FakeTelegram, config: Config, clock: FakeClock
 ) -> None:
@@ -191,6 +215,8 @@ async def test_officer_census_and_the_board_report_section(
             reports.append(await officer.wait_for_document(".docx"))
             html = (await officer.wait_for_document(".html")).text()
     assert reports[0].data != b"" and "data:image/png;base64," in html
+    assert ("<tr><td>Parenting support</td><td>fewer than three organisations reported</td>"
+            in html) and "5 (1 organisation)" not in html  # the HTML withholds it too
 
     document = Document(io.BytesIO(reports[1].data))
     text = "\n".join(p.text for p in document.paragraphs)
@@ -204,7 +230,8 @@ async def test_officer_census_and_the_board_report_section(
     assert summary[2][:2] == [PARENTING, "fewer than three organisations reported"]
     trend = next(t for t in tables if t[0][0] == "Month")
     assert trend[0] == ["Month", COUNSELLING, PARENTING]
-    assert len(trend) == 13 and trend[-1][0] == "December 2026"
+    # From the census's first month, not twelve rows of months before anyone was asked.
+    assert [row[0] for row in trend] == ["Month", "November 2026", "December 2026"]
     assert trend[-2] == ["November 2026", "30 (3 organisations)",
                          "fewer than three organisations reported"]
     issues = next(t for t in tables if t[0][0] == "Reference")
