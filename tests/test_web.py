@@ -310,7 +310,9 @@ async def test_meetings_page_and_calendar_feed_follow_changes(
         events = {str(e["UID"]): e for e in calendar.walk("VEVENT")}
         assert set(events) == {f"meeting-{i}@linkedup-bot" for i in (forum.id, dropped.id,
                                                                       forum.id + 2)}
-        assert str(events[f"meeting-{dropped.id}@linkedup-bot"]["STATUS"]) == "CANCELLED"
+        cancelled = events[f"meeting-{dropped.id}@linkedup-bot"]
+        assert str(cancelled["STATUS"]) == "CANCELLED"
+        assert cancelled["SEQUENCE"] == 1  # a calendar applies a cancellation only if it is newer
         assert events[f"meeting-{forum.id}@linkedup-bot"]["SEQUENCE"] == 0
 
         services = await open_services(config, clock)
@@ -368,10 +370,15 @@ async def test_waiting_lists_page_shows_the_trend_and_withholds_small_numbers(
         assert overflow == [0, 0, 0]
         await screenshot(page, "waiting-lists", tmp_path)
 
+        refused = await page.goto(site(config) + "/?theme=" + "x" * 5000)
+        assert refused is not None and refused.status == 400
+        assert await page.get_by_role("link", name="Waiting lists").count() == 1  # as elsewhere
+
         folder = tmp_path / "site"
         await export(config, clock, folder)
         exported = (folder / "waiting-lists.html").read_text("utf-8")
         assert "40 waiting, from 3 organisations" in exported
+        assert "December 2026: fewer than three organisations reported." in exported
         await page.goto((folder / "meetings.html").as_uri())
         await page.get_by_role("link", name="Waiting lists").click()
         assert page.url.endswith("/waiting-lists.html")
