@@ -14,6 +14,10 @@ from pathlib import Path
 import pytest
 from docx import Document
 
+from census.months import planned
+from db import census as repo
+from db import members as members_repo
+from db.census import Figures
 from settings.config import Config
 from tests.census_flows import (
     COUNSELLING,
@@ -31,7 +35,7 @@ from tests.census_flows import (
 from tests.fakes.telegram_api import FakeTelegram
 from tests.flows import join
 from tests.harness import ADMIN_ID, FakeClock, running_bot, ticks
-from tests.issues_flows import EARLY_HELP, add_board_meeting, rows
+from tests.issues_flows import EARLY_HELP, add_board_meeting, database, rows
 from tests.meetings_flows import utc
 
 
@@ -241,6 +245,37 @@ async def test_officer_census_and_the_board_report_section(
     earlier = [[[c.text for c in row.cells] for row in t.rows]
                for t in Document(io.BytesIO(reports[0].data)).tables]
     assert earlier == tables
+
+
+async def test_the_change_since_the_same_month_last_year(
+    tg: FakeTelegram, config: Config, clock: FakeClock
+) -> None:
+    officer = tg.user(user_id=ADMIN_ID)
+    async with running_bot(config, clock):
+        await add_board_meeting(config, EARLY_HELP, utc(2026, 12, 15, 10), utc(2026, 12, 10, 17))
+        await seed_three_organisations(tg, clock)
+        async with database(config) as db:  # December 2025, as the census had it a year ago
+            await repo.ensure_month(db, planned("2025-12", config.census, config.tz))
+            for organisation, waiting in (("Hope Counselling", 5), ("Quiet Trust", 10),
+                                          ("Small Steps", 0)):
+                [(member_id,)] = await rows(config, "SELECT id FROM members WHERE "
+                                                    "organisation = ?", (organisation,))
+                member = await members_repo.get_by_id(db, member_id)
+                assert member is not None
+                await repo.save_answer(db, "2025-12", "counselling", member, False,
+                                       Figures(waiting, 4, False), utc(2025, 12, 2))
+        await officer.send("/census")
+        view = await officer.wait_for_text("Waiting-list census, December 2026")
+        assert "change: +10 since last month, +25 since a year ago" in view.content
+        clock.now = utc(2026, 12, 11, 9)
+        await officer.send("/report")
+        await officer.wait_for_text("Which board")
+        await officer.press(EARLY_HELP)
+        report = await officer.wait_for_document(".docx")
+    tables = [[[c.text for c in row.cells] for row in t.rows]
+              for t in Document(io.BytesIO(report.data)).tables]
+    summary = next(t for t in tables if t[0][0] == "Service")
+    assert summary[0][-1] == "Since a year ago" and summary[1][-2:] == ["+10", "+25"]
 
 
 async def test_mydata_lists_the_figures_and_forget_keeps_them_anonymous(
