@@ -1,7 +1,8 @@
 """Census months: keys like '2026-12' in the network's time zone, and each month's due times.
 
 A month opens on the configured day and time, its reminder is due ``reminder_days`` later, and it
-closes when the next month opens (or earlier, at a board meeting's cut-off: see the service).
+closes when the next month opens (or earlier, at a board meeting's cut-off after its reminder:
+see the service and :func:`report_month`).
 """
 
 from __future__ import annotations
@@ -44,6 +45,15 @@ def latest_opened(now: datetime, settings: CensusConfig, tz: ZoneInfo) -> str:
     local = now.astimezone(tz)
     month = key_of(local.year, local.month)
     return month if opening(month, settings, tz) <= now else shift(month, -1)
+
+
+def report_month(cut_off: datetime, settings: CensusConfig, tz: ZoneInfo) -> str:
+    """The month a board report with this cut-off uses, and so closes: the one open at the
+    cut-off once its reminder has gone, else the month before (complete by then). A cut-off a
+    day or two after the census opens would otherwise close it before most organisations had
+    a chance to answer, and before its reminder."""
+    month = latest_opened(cut_off, settings, tz)
+    return month if cut_off > planned(month, settings, tz).remind_at else shift(month, -1)
 
 
 def last_months(until: str, count: int) -> list[str]:

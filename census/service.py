@@ -5,8 +5,8 @@ Due work, run on every tick: the month's row holds its due times. Each participa
 per month: the messages are queued under the month's dispatch key before the ask rows are
 written, so a crash in between repeats nothing the engine has not already got, and a restart
 asks no one twice. A month stays open until the next one opens or a board meeting's cut-off
-comes first (the report for that meeting uses it, so its figures never change); asks and the
-reminder go late after downtime only while the month is open.
+after its reminder comes first (the report for that meeting uses it, so its figures never
+change); asks and the reminder go late after downtime only while the month is open.
 """
 
 from __future__ import annotations
@@ -149,7 +149,9 @@ class CensusService:
         return MonthState(month, closes, now < closes)
 
     async def _closes_at(self, month: CensusMonth) -> datetime:
-        cut_off = await repo.first_board_cut_off(self.db, month.opens_at, month.closes_at)
+        """A cut-off before the reminder leaves the month open: its report uses the month before
+        (see :func:`census.months.report_month`)."""
+        cut_off = await repo.first_board_cut_off(self.db, month.remind_at, month.closes_at)
         return min(month.closes_at, cut_off) if cut_off else month.closes_at
 
     # --- due work ---------------------------------------------------------------------------------

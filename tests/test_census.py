@@ -149,6 +149,31 @@ async def test_after_downtime_a_month_is_asked_late_only_while_it_is_open(
         "📋 Waiting lists, November 2026 (1 of 1)", "📋 Waiting lists, January 2027 (1 of 1)"]
 
 
+async def test_a_cut_off_just_after_the_census_opens_leaves_the_month_open(
+    tg: FakeTelegram, config: Config, clock: FakeClock
+) -> None:
+    member, officer = tg.user(), tg.user(user_id=ADMIN_ID)
+    async with running_bot(config, clock):
+        # December's census opens on the 1st, its reminder is due on the 5th; the cut-off is
+        # on the 3rd, so that report takes November (complete) and December stays open.
+        await add_board_meeting(config, EARLY_HELP, utc(2026, 12, 8, 10), utc(2026, 12, 3, 17))
+        await join(member)
+        await take_part(member, [COUNSELLING])
+        await member.press("No waiting list now", await question(member, NOVEMBER, COUNSELLING))
+        await member.wait_for_text("✅")
+        clock.now = utc(2026, 12, 4, 9)
+        await member.press("Same as last month", await question(member, DECEMBER, COUNSELLING))
+        saved = await member.wait_for_message(lambda m: m.content.startswith("✅")
+                                              or "has closed" in m.content)
+        assert saved.content.startswith(f"✅ {COUNSELLING}, {DECEMBER}"), saved.content
+        await officer.send("/report")
+        await officer.wait_for_text("Which board")
+        await officer.press(EARLY_HELP)
+        report = await officer.wait_for_document(".docx")
+    text = "\n".join(p.text for p in Document(io.BytesIO(report.data)).paragraphs)
+    assert "census for November 2026, as it stood at the cut-off" in text
+
+
 async def test_impossible_figures_get_a_clear_question_back(
     tg: FakeTelegram, config: Config, clock: FakeClock
 ) -> None:
