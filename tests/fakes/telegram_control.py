@@ -7,20 +7,35 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from aiohttp import web
 
 from tests.fakes.telegram_state import RateLimits
+from tests.fakes.telegram_users import ChatServer, SimGroup, SimUser
 
-if TYPE_CHECKING:
-    from tests.fakes.telegram_api import FakeTelegram
+
+class ControlledFake(ChatServer, Protocol):
+    """What the endpoints call (FakeTelegram is one); a protocol, so this module need not
+    import the class that imports it."""
+
+    def stats(self) -> dict[str, Any]: ...
+    def reset(self) -> None: ...
+    def set_rate_limits(self, **changes: Any) -> RateLimits: ...
+    def force_retry_after(self, seconds: int, count: int = 1) -> None: ...
+    def fail_next(
+        self, method: str, status: int = 500, count: int = 1, description: str | None = None
+    ) -> None: ...
+    def user(
+        self, user_id: int | None = None, first_name: str = "Test", username: str | None = None
+    ) -> SimUser: ...
+    def group(self, chat_id: int) -> SimGroup: ...
 
 
 class ControlApi:
     """The ``/_fake/`` endpoints, each a thin JSON wrapper over ``FakeTelegram``'s own API."""
 
-    def __init__(self, tg: FakeTelegram) -> None:
+    def __init__(self, tg: ControlledFake) -> None:
         self.tg = tg
 
     def add_routes(self, router: web.UrlDispatcher) -> None:
