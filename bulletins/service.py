@@ -91,6 +91,10 @@ class BulletinService:
             return None
         return lambda article_id: links.url(ReadTarget(bulletin_id, article_id, member_id))
 
+    async def telegram_audience(self) -> int:
+        """How many members the Telegram edition goes to: everyone reachable."""
+        return len(await members_repo.audience(self.db))
+
     async def email_audience(self) -> int | None:
         """How many addresses the email goes to; None without Mailchimp or when it cannot say."""
         if self.email is None:
