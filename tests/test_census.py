@@ -31,7 +31,7 @@ from tests.census_flows import (
 from tests.fakes.telegram_api import FakeTelegram
 from tests.flows import join
 from tests.harness import ADMIN_ID, FakeClock, running_bot, ticks
-from tests.issues_flows import EARLY_HELP, add_board_meeting, rows
+from tests.issues_flows import EARLY_HELP, add_board_meeting, rows, tables_that_overflow
 from tests.meetings_flows import utc
 
 
@@ -211,6 +211,7 @@ async def test_officer_census_and_the_board_report_section(
     assert issues[1] == [ref, "Early help", "1", "45", "18 weeks",
                          "Counselling and mental health, November 2026: 30 (3 organisations)"]
     assert len(document.inline_shapes) == 1
+    assert tables_that_overflow(document) == []  # eight columns on an A4 page
     earlier = [[[c.text for c in row.cells] for row in t.rows]
                for t in Document(io.BytesIO(reports[0].data)).tables]
     assert earlier == tables
