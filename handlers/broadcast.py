@@ -11,9 +11,7 @@ from telegram import InlineKeyboardMarkup, Update
 from broadcasts.service import (
     TEXT_LIMIT,
     BroadcastPlan,
-    audience_size,
     render_update,
-    send_broadcast,
 )
 from delivery.messages import Callbacks
 from handlers.access import admin_only
@@ -89,7 +87,7 @@ async def receive_text(update: Update, context: BotContext) -> int:
         return TEXT
     _draft(context)["text_html"] = html.escape(text, quote=False)
     plan = await _plan(context)
-    count = await audience_size(context.services.db, plan)
+    count = await context.services.broadcasts.audience_size(plan)
     if count == 0:
         await reply(update, texts.NOBODY, await _audience_markup(context))
         return AUDIENCE
@@ -114,8 +112,7 @@ async def preview_button(update: Update, context: BotContext) -> int:
     if query.data == BROADCAST.data("cancel"):
         return await end(update, texts.CANCELLED)
     plan = await _plan(context)
-    await send_broadcast(context.services.db, context.services.delivery, plan,
-                         update.effective_chat.id)
+    await context.services.broadcasts.send(plan, update.effective_chat.id)
     return await end(update, texts.QUEUED)
 
 

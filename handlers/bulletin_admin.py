@@ -11,13 +11,8 @@ from telegram.error import BadRequest
 from bulletins.drafts import (
     DraftError,
     EditableDraft,
-    bring_back,
-    drop_item,
-    move_item,
-    older_articles,
     period_start,
     reading_order,
-    set_intro,
 )
 from bulletins.send_time import readings
 from bulletins.service import SendRefused
@@ -208,14 +203,14 @@ async def _items(update: Update, context: BotContext, draft: EditableDraft, acti
 async def _show_items(update: Update, context: BotContext, draft: EditableDraft,
                       page: int) -> None:
     services = context.services
-    older = await older_articles(services.db, draft, services.clock())
+    older = await services.bulletins.editor.older(draft)
     await _show(update, context, draft, _items_markup(draft, page, len(older)),
                 texts.ITEMS_HEADER)
 
 
 async def _older(update: Update, context: BotContext, draft: EditableDraft, action: str) -> int:
     services = context.services
-    older = await older_articles(services.db, draft, services.clock())
+    older = await services.bulletins.editor.older(draft)
     tz = services.config.tz
     listing = texts.older_articles(
         [(a.title, f"{a.published_at.astimezone(tz):%d %B %Y}") for a in older],
@@ -229,7 +224,7 @@ async def _older(update: Update, context: BotContext, draft: EditableDraft, acti
 async def _bring_back(update: Update, context: BotContext, draft: EditableDraft,
                       action: str) -> int:
     article_id = int(action.split(":")[1])
-    draft = await bring_back(context.services.db, draft, article_id)
+    draft = await context.services.bulletins.editor.bring_back(draft, article_id)
     order = reading_order(draft.bulletin)
     page = order.index(article_id) // ITEMS_PER_PAGE if article_id in order else 0
     await _show_items(update, context, draft, page)
@@ -239,12 +234,12 @@ async def _bring_back(update: Update, context: BotContext, draft: EditableDraft,
 async def _edit_item(update: Update, context: BotContext, draft: EditableDraft,
                      action: str) -> int:
     verb, article_id = action.split(":")
-    db = context.services.db
+    editor = context.services.bulletins.editor
     before = reading_order(draft.bulletin)
     if verb == "drop":
-        draft = await drop_item(db, draft, int(article_id))
+        draft = await editor.drop(draft, int(article_id))
     else:
-        draft = await move_item(db, draft, int(article_id), -1 if verb == "up" else 1)
+        draft = await editor.move(draft, int(article_id), -1 if verb == "up" else 1)
     if reading_order(draft.bulletin) != before:  # ↑ on the first item changes nothing
         order = before if verb == "drop" else reading_order(draft.bulletin)
         await _show_items(update, context, draft, order.index(int(article_id)) // ITEMS_PER_PAGE)
@@ -315,8 +310,8 @@ async def receive_intro(update: Update, context: BotContext) -> int:
     if len(text) > INTRO_LIMIT:
         await reply(update, texts.INTRO_TOO_LONG.format(length=len(text), limit=INTRO_LIMIT))
         return INTRO
-    draft = await set_intro(context.services.db, await _current(context),
-                            "" if text == "-" else sanitise_html(plain_to_html(text)))
+    intro = "" if text == "-" else sanitise_html(plain_to_html(text))
+    draft = await context.services.bulletins.editor.set_intro(await _current(context), intro)
     await _show_again(update, context, draft, texts.INTRO_SAVED)
     return MENU
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bulletins.drafts import DraftError, EditableDraft, file_under, unthemed
+from bulletins.drafts import DraftError, EditableDraft, unthemed
 from delivery.messages import Callbacks
 from feeds.sanitise import plain_summary
 from handlers.access import admin_only
@@ -53,7 +53,7 @@ async def file_button(update: Update, context: BotContext) -> None:
     note = ""
     if article_id is not None and slug is not None:
         try:
-            draft = await file_under(context.services.db, draft, article_id, slug)
+            draft = await context.services.bulletins.editor.file_under(draft, article_id, slug)
         except DraftError as error:
             await query.answer(str(error), show_alert=True)
             return

@@ -37,7 +37,6 @@ from issues.queue import (
     RESPOND_FROM,
 )
 from issues.raising import REASON, check_length
-from issues.summary import summarise
 from wording import issues as texts
 
 log = logging.getLogger(__name__)
@@ -105,7 +104,7 @@ def _ways_on(issue: Issue) -> list[tuple[str, CallbackData]]:
 
 async def _card(context: BotContext, issue: Issue) -> str:
     services = context.services
-    summary = await summarise(services.db, issue)
+    summary = await services.issues.queue.summary(issue)
     titles = await services.members.theme_titles()
     history = await services.issues.queue.history(issue)
     duplicates = await services.issues.queue.possible_duplicates(issue)

@@ -20,7 +20,6 @@ from handlers.keyboards import Key, inline
 from handlers.replies import cancelling, close_buttons, end, problem_text, reply, reply_in_parts
 from issues.raising import ASK, IMPACT, MAX_WAITING, MAX_WEEKS, SINCE, WHAT, Draft, check_length
 from issues.raising import parse_count as parse_number
-from issues.summary import summarise
 from issues.timers import FOLLOW_UP
 from members.details import TextRule
 from wording import issues as texts
@@ -75,7 +74,7 @@ async def _ask_similar(update: Update, context: BotContext) -> int:
     matches = await service.raising.similar(draft["theme"], draft["what"])
     if not matches:
         return await _ask(update, context, "impact")
-    summaries = [(m.issue, await summarise(context.services.db, m.issue)) for m in matches]
+    summaries = [(m.issue, await service.queue.summary(m.issue)) for m in matches]
     rows = [[(texts.BUTTON_US_TOO.format(ref=m.issue.ref), RAISE.data("join", m.issue.id))]
             for m in matches]
     await reply(update, texts.similar_issues(summaries),

@@ -219,6 +219,10 @@ class IssueQueue:
                 texts.BUTTON_MY_ISSUES, callback_data=MY_ISSUES.data()),),)),
         )
 
+    async def summary(self, issue: Issue) -> IssueSummary:
+        """The issue with its organisations and figures, as the officer and members see it."""
+        return await summarise(self.db, issue)
+
     async def find(self, ref_or_id: str | int) -> Issue | None:
         if isinstance(ref_or_id, int):
             return await repo.get(self.db, ref_or_id)

@@ -10,13 +10,17 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from typing import Any, Protocol
+from zoneinfo import ZoneInfo
 
 from db import members as members_repo
 from db import themes as themes_repo
 from db.database import Database
 from db.members import EMAIL_BULLETIN, Member, MemberDetails
+from db.records import MembershipCounts
 from db.themes import Theme
 from db.timeutil import Clock, to_db, utcnow
+from members import reports
+from members.reports import MembersExport
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +93,13 @@ class MemberDirectory:
     async def theme_titles(self) -> dict[str, str]:
         """Every theme's title by slug, retired ones too, so old records keep their names."""
         return await themes_repo.titles(self.db)
+
+    async def counts(self, tz: ZoneInfo) -> MembershipCounts:
+        """Members now and joined this month (in the network's zone), for ``/members``."""
+        return await reports.membership_counts(self.db, self.clock(), tz)
+
+    async def export(self) -> MembersExport:
+        return await reports.members_csv(self.db)
 
     async def themes_of(self, member: Member) -> list[str]:
         return await members_repo.themes_of(self.db, member.id)

@@ -8,7 +8,8 @@
   inside a function, or for type checking only): a cycle is two rooms that cannot be
   understood, tested or moved one without the other.
 - Handlers call services, services call db/: a handler may name the records db/ hands out
-  (``Member``, ``Issue``), never a repository function, a db module or the SQLite driver.
+  (``Member``, ``Issue``), never a repository function, a db module, the SQLite driver or the
+  services' database handle.
 - One of each: inline keyboards are made only in handlers/keyboards.py, a conversation ends only
   through ``handlers.replies.end``, and callback data is made only by ``Callbacks.data``.
 """
@@ -225,6 +226,11 @@ def use_of(dotted: str) -> Finder:
     return use
 
 
+def database_handle(node: ast.AST) -> str | None:
+    """``services.db``: the connection itself, which a handler would pass to a query."""
+    return ast.unparse(node) if isinstance(node, ast.Attribute) and node.attr == "db" else None
+
+
 def found_in(path: Path, finder: Finder) -> list[str]:
     return [f"{shown(path)}:{getattr(node, 'lineno', 0)} {name}"
             for node in ast.walk(parsed(path)) if (name := finder(node)) is not None]
@@ -247,7 +253,8 @@ def test_the_checks_below_see_what_they_forbid(tmp_path: Path) -> None:
         "from telegram import InlineKeyboardMarkup\n"
         "from telegram.ext import ConversationHandler\n"
         "markup: InlineKeyboardMarkup = InlineKeyboardMarkup([])\n"
-        "done = ConversationHandler.END\n",
+        "done = ConversationHandler.END\n"
+        "rows = list_active(context.services.db)\n",
         "utf-8",
     )
     assert database_reaches(sample) == ["probe.py:1 imports aiosqlite",
@@ -257,11 +264,13 @@ def test_the_checks_below_see_what_they_forbid(tmp_path: Path) -> None:
         "probe.py:6 InlineKeyboardMarkup"]
     assert found_in(sample, use_of("ConversationHandler.END")) == [
         "probe.py:7 ConversationHandler.END"]
+    assert found_in(sample, database_handle) == ["probe.py:8 context.services.db"]
 
 
 def test_handlers_reach_the_database_only_through_services() -> None:
     handlers = [path for module, path in modules().items() if module.startswith("handlers")]
     assert [found for path in sorted(handlers) for found in database_reaches(path)] == []
+    assert [found for path in sorted(handlers) for found in found_in(path, database_handle)] == []
 
 
 def test_inline_keyboards_are_made_in_one_place() -> None:
