@@ -248,7 +248,7 @@ async def test_you_said_we_did_from_telegram_to_the_page_and_the_export(
             return "First Org" not in await text_of(page)
 
         await eventually(anonymised)
-        assert "3 organisations, not named" in await text_of(page)
+        assert "3 organisations, names no longer kept" in await text_of(page)
         await export(config, clock, folder)
         exported = "".join(path.read_text("utf-8") for path in folder.glob("*.html"))
         assert "First Org" not in exported and SUMMARY in exported
