@@ -176,6 +176,7 @@ def conversations(admins: list[int], leaving: Leaving) -> list[ConversationHandl
             [CommandHandler("meeting", meeting_admin.start, filters=PRIVATE)],
             {
                 meeting_admin.MENU: [
+                    MessageHandler(TEXT, meeting_admin.title_at_menu),
                     button(meeting_admin.new_meeting, "mtg:new:(network|board)"),
                     button(meeting_admin.open_meeting, r"mtg:open:\d+")],
                 meeting_admin.ASK: [
@@ -183,6 +184,7 @@ def conversations(admins: list[int], leaving: Leaving) -> list[ConversationHandl
                     button(meeting_admin.answer_button, r"mtg:(pick|skip):\w+(:\d+)?")],
                 meeting_admin.REVIEW: [
                     button(meeting_admin.edit_field, r"mtg:edit:\w+"),
+                    button(meeting_admin.more_details, "mtg:more"),
                     button(meeting_admin.reschedule, "mtg:move"),
                     button(meeting_admin.ask_cancel, "mtg:kill"),
                     button(meeting_admin.save, "mtg:save"),
