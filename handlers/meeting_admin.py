@@ -16,13 +16,13 @@ from __future__ import annotations
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
-from telegram.ext import ConversationHandler
 
 from db.meetings import NETWORK, MeetingPlan
+from delivery.messages import CallbackData, Callbacks
 from handlers.access import admin_only
 from handlers.context import BotContext
 from handlers.keyboards import inline
-from handlers.replies import close_buttons, reply
+from handlers.replies import cancelling, close_buttons, end, reply
 from handlers.steps import ask
 from meetings.schedule import (
     OPTIONAL,
@@ -40,6 +40,7 @@ from wording import meetings as texts
 
 MENU, ASK, REVIEW, CONFIRM_CANCEL = range(4)
 NAME_OF_CONVERSATION = "meeting"
+MEETING = Callbacks("mtg")
 DRAFT = "meeting"
 MENU_SHOWN = 20
 RESCHEDULE_FIELDS = ["date", "start", "end"]
@@ -64,7 +65,7 @@ def _query_data(update: Update) -> str:
 
 
 async def _ask(update: Update, context: BotContext, step: int, html: str,
-               rows: list[list[tuple[str, str]]] | None = None) -> int:
+               rows: list[list[tuple[str, CallbackData]]] | None = None) -> int:
     markup: InlineKeyboardMarkup | None = inline(rows) if rows else None
     return await ask(update, context, NAME_OF_CONVERSATION, step, html, markup)
 
@@ -73,9 +74,9 @@ async def _ask(update: Update, context: BotContext, step: int, html: str,
 async def start(update: Update, context: BotContext) -> int:
     _clear(context)
     service = context.services.meetings
-    rows = [[(texts.BUTTON_NEW_NETWORK, "mtg:new:network")],
-            [(texts.BUTTON_NEW_BOARD, "mtg:new:board")]]
-    rows += [[(texts.menu_button(m, service.tz), f"mtg:open:{m.id}")]
+    rows = [[(texts.BUTTON_NEW_NETWORK, MEETING.data("new", "network"))],
+            [(texts.BUTTON_NEW_BOARD, MEETING.data("new", "board"))]]
+    rows += [[(texts.menu_button(m, service.tz), MEETING.data("open", m.id))]
              for m in (await service.upcoming())[:MENU_SHOWN]]
     return await _ask(update, context, MENU, texts.MENU, rows)
 
@@ -86,7 +87,7 @@ def _begin(context: BotContext, kind: str) -> None:
 
 
 async def new_meeting(update: Update, context: BotContext) -> int:
-    _begin(context, _query_data(update).removeprefix("mtg:new:"))
+    _begin(context, MEETING.parts(_query_data(update))[1])
     await close_buttons(update)
     return await _ask_next(update, context)
 
@@ -99,10 +100,9 @@ async def title_at_menu(update: Update, context: BotContext) -> int:
 
 async def open_meeting(update: Update, context: BotContext) -> int:
     service = context.services.meetings
-    meeting = await service.get(int(_query_data(update).removeprefix("mtg:open:")))
+    meeting = await service.get(int(MEETING.parts(_query_data(update))[1]))
     if meeting is None or meeting.cancelled:
-        await close_buttons(update, texts.MEETING_NOT_FOUND)
-        return ConversationHandler.END
+        return await end(update, texts.MEETING_NOT_FOUND)
     _draft(context).update(kind=meeting.kind, id=meeting.id,
                            answers=answers_of(meeting, service.tz), queue=[], details=True)
     await close_buttons(update)
@@ -144,11 +144,11 @@ async def _ask_next(update: Update, context: BotContext) -> int:
         return await _review(update, context)
     field = draft["queue"][0]
     rules = await context.services.meetings.rules()
-    rows = [[(label, f"mtg:pick:{field}:{i}")]
+    rows = [[(label, MEETING.data("pick", field, i))]
             for i, (label, _) in enumerate(_choices(field, rules))]
     if field in OPTIONAL and field != "audience":
         rows.append([(texts.BUTTON_NO_THEME if field == "theme" else texts.BUTTON_SKIP,
-                      f"mtg:skip:{field}")])
+                      MEETING.data("skip", field))])
     return await _ask(update, context, ASK, _question(field, context, rules), rows)
 
 
@@ -183,7 +183,7 @@ async def answer_text(update: Update, context: BotContext) -> int:
 
 async def answer_button(update: Update, context: BotContext) -> int:
     """A choice or "Skip", taken only if it belongs to the question being asked."""
-    _, action, field, *index = _query_data(update).split(":")
+    action, field, *index = MEETING.parts(_query_data(update))
     await close_buttons(update)
     if field != _draft(context)["queue"][0]:
         return ASK
@@ -226,15 +226,16 @@ async def _review(update: Update, context: BotContext) -> int:
     return await _ask(update, context, REVIEW, texts.review(lines, more), _review_rows(draft))
 
 
-def _review_rows(draft: dict[str, Any]) -> list[list[tuple[str, str]]]:
-    edits = [(texts.FIELD_LABELS[f], f"mtg:edit:{f}") for f in _shown_fields(draft)]
+def _review_rows(draft: dict[str, Any]) -> list[list[tuple[str, CallbackData]]]:
+    edits = [(texts.FIELD_LABELS[f], MEETING.data("edit", f)) for f in _shown_fields(draft)]
     rows = [edits[i:i + 3] for i in range(0, len(edits), 3)]
     if not draft.get("details", True):
-        rows.append([(texts.BUTTON_MORE, "mtg:more")])
+        rows.append([(texts.BUTTON_MORE, MEETING.data("more"))])
     if draft["id"] is not None:
-        rows.append([(texts.BUTTON_RESCHEDULE, "mtg:move"),
-                     (texts.BUTTON_CANCEL_MEETING, "mtg:kill")])
-    rows.append([(texts.BUTTON_SAVE, "mtg:save"), (texts.BUTTON_DISCARD, "mtg:discard")])
+        rows.append([(texts.BUTTON_RESCHEDULE, MEETING.data("move")),
+                     (texts.BUTTON_CANCEL_MEETING, MEETING.data("kill"))])
+    rows.append([(texts.BUTTON_SAVE, MEETING.data("save")),
+                 (texts.BUTTON_DISCARD, MEETING.data("discard"))])
     return rows
 
 
@@ -246,7 +247,7 @@ async def more_details(update: Update, context: BotContext) -> int:
 
 
 async def edit_field(update: Update, context: BotContext) -> int:
-    field = _query_data(update).removeprefix("mtg:edit:")
+    field = MEETING.parts(_query_data(update))[1]
     _draft(context)["queue"] = list(FOLLOW_UPS.get(field, [field]))
     await close_buttons(update)
     return await _ask_next(update, context)
@@ -276,14 +277,12 @@ async def save(update: Update, context: BotContext) -> int:
         meeting, told = await service.update(original, plan)
         done = texts.saved_edit(meeting, original, told, service.tz)
     _clear(context)
-    await close_buttons(update, done)
-    return ConversationHandler.END
+    return await end(update, done)
 
 
 async def discard(update: Update, context: BotContext) -> int:
     _clear(context)
-    await close_buttons(update, texts.DISCARDED)
-    return ConversationHandler.END
+    return await end(update, texts.DISCARDED)
 
 
 async def ask_cancel(update: Update, context: BotContext) -> int:
@@ -296,26 +295,21 @@ async def ask_cancel(update: Update, context: BotContext) -> int:
     await close_buttons(update)
     return await _ask(update, context, CONFIRM_CANCEL,
                       texts.confirm_cancel(meeting, count, service.tz),
-                      [[(texts.BUTTON_YES_CANCEL, "mtg:kill:yes"),
-                        (texts.BUTTON_NO_KEEP, "mtg:kill:no")]])
+                      [[(texts.BUTTON_YES_CANCEL, MEETING.data("kill", "yes")),
+                        (texts.BUTTON_NO_KEEP, MEETING.data("kill", "no"))]])
 
 
 async def confirm_cancel(update: Update, context: BotContext) -> int:
     service = context.services.meetings
     meeting = await service.get(_draft(context)["id"])
     _clear(context)
-    if _query_data(update) == "mtg:kill:no" or meeting is None or meeting.cancelled:
-        await close_buttons(update, texts.KEPT)
-        return ConversationHandler.END
+    if _query_data(update) == MEETING.data("kill", "no") or meeting is None or meeting.cancelled:
+        return await end(update, texts.KEPT)
     told = await service.cancel(meeting)
-    await close_buttons(update, texts.meeting_cancelled(meeting, told))
-    return ConversationHandler.END
+    return await end(update, texts.meeting_cancelled(meeting, told))
 
 
-async def stop(update: Update, context: BotContext) -> int:
-    _clear(context)
-    await reply(update, texts.STOPPED)
-    return ConversationHandler.END
+cancel = cancelling(DRAFT, texts.STOPPED)
 
 
 async def use_buttons(update: Update, context: BotContext) -> None:
