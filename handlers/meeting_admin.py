@@ -17,7 +17,7 @@ from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
 
-from db.meetings import NETWORK, MeetingPlan
+from db.meetings import MeetingPlan
 from delivery.messages import CallbackData, Callbacks
 from handlers.access import admin_only
 from handlers.context import BotContext
@@ -25,6 +25,7 @@ from handlers.keyboards import inline
 from handlers.replies import cancelling, close_buttons, end, reply
 from handlers.steps import ask
 from meetings.schedule import (
+    FROM_A_TITLE,
     OPTIONAL,
     Invalid,
     PlanRules,
@@ -94,7 +95,7 @@ async def new_meeting(update: Update, context: BotContext) -> int:
 
 async def title_at_menu(update: Update, context: BotContext) -> int:
     """A title typed at the menu: the quickest way to a new network meeting."""
-    _begin(context, NETWORK)
+    _begin(context, FROM_A_TITLE)
     return await answer_text(update, context)
 
 

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from dateutil import parser as dateparser
 
-from db.meetings import BOARD, Meeting, MeetingPlan
+from db.meetings import BOARD, NETWORK, Meeting, MeetingPlan
 from settings.offsets import parse_offsets, wall_time
 from wording import meetings as texts
 
@@ -39,6 +39,8 @@ QUICK_NETWORK_FIELDS = ("title", "date", "time", "place")
 QUICK_BOARD_FIELDS = ("board", "date", "time")
 """What a new meeting asks before the review; the rest waits behind "More details". ``time``
 (start, and maybe end) and ``place`` (a venue or a link) each stand for more than one field."""
+FROM_A_TITLE = NETWORK
+"""The kind of meeting a title typed at /meeting's menu starts: the everyday one."""
 STANDS_FOR = {"time": ("start", "end"), "place": ("venue", "online")}
 DEFAULT_LENGTH = timedelta(hours=2)
 """A start time alone makes a two-hour meeting; the end can be changed under More details."""
