@@ -27,22 +27,33 @@ from tests.census_flows import (
     census_config,
     census_questions,
     choose_services,
+    no_list_in_november,
     question,
     seed_three_organisations,
     take_part,
     type_figures,
 )
 from tests.fakes.telegram_api import FakeTelegram
+from tests.fakes.telegram_users import SimUser
 from tests.flows import join
 from tests.harness import ADMIN_ID, FakeClock, running_bot, ticks
 from tests.issues_flows import (
     EARLY_HELP,
     add_board_meeting,
     database,
+    request_report,
     rows,
     tables_that_overflow,
 )
 from tests.meetings_flows import utc
+
+
+async def december_for_the_board(config: Config, tg: FakeTelegram, clock: FakeClock,
+                                  ) -> tuple[SimUser, str]:
+    """Three organisations' November and December (see ``seed_three_organisations``) before
+    the Early Help Board's meeting on 15 December, whose cut-off is the 10th."""
+    await add_board_meeting(config, EARLY_HELP, utc(2026, 12, 15, 10), utc(2026, 12, 10, 17))
+    return await seed_three_organisations(tg, clock)
 
 
 @pytest.fixture
@@ -137,10 +148,7 @@ async def test_after_downtime_a_month_is_asked_late_only_while_it_is_open(
     member = tg.user()
     async with running_bot(config, clock):
         await add_board_meeting(config, EARLY_HELP, utc(2026, 12, 15, 10), utc(2026, 12, 10, 17))
-        await join(member)
-        await take_part(member, [COUNSELLING])
-        await member.press("No waiting list now", await question(member, NOVEMBER, COUNSELLING))
-        await member.wait_for_text("✅")
+        await no_list_in_november(member)
     clock.now = utc(2026, 12, 11, 9)  # down all of December's census: its cut-off has passed
     async with running_bot(config, clock):
         await ticks()
@@ -163,19 +171,13 @@ async def test_a_cut_off_just_after_the_census_opens_leaves_the_month_open(
         # December's census opens on the 1st, its reminder is due on the 5th; the cut-off is
         # on the 3rd, so that report takes November (complete) and December stays open.
         await add_board_meeting(config, EARLY_HELP, utc(2026, 12, 8, 10), utc(2026, 12, 3, 17))
-        await join(member)
-        await take_part(member, [COUNSELLING])
-        await member.press("No waiting list now", await question(member, NOVEMBER, COUNSELLING))
-        await member.wait_for_text("✅")
+        await no_list_in_november(member)
         clock.now = utc(2026, 12, 4, 9)
         await member.press("Same as last month", await question(member, DECEMBER, COUNSELLING))
         saved = await member.wait_for_message(lambda m: m.content.startswith("✅")
                                               or "has closed" in m.content)
         assert saved.content.startswith(f"✅ {COUNSELLING}, {DECEMBER}"), saved.content
-        await officer.send("/report")
-        await officer.wait_for_text("Which board")
-        await officer.press(EARLY_HELP)
-        report = await officer.wait_for_document(".docx")
+        report = await request_report(officer)
     text = "\n".join(p.text for p in Document(io.BytesIO(report.data)).paragraphs)
     assert "census for November 2026, as it stood at the cut-off" in text
 
@@ -217,8 +219,7 @@ async def test_officer_census_and_the_board_report_section(
 ) -> None:
     officer = tg.user(user_id=ADMIN_ID)
     async with running_bot(config, clock):
-        await add_board_meeting(config, EARLY_HELP, utc(2026, 12, 15, 10), utc(2026, 12, 10, 17))
-        silent, ref = await seed_three_organisations(tg, clock)
+        silent, ref = await december_for_the_board(config, tg, clock)
 
         clock.now = utc(2026, 12, 11, 9)  # after the cut-off: December's census has closed
         late = await question(silent, DECEMBER, COUNSELLING)
@@ -244,10 +245,7 @@ async def test_officer_census_and_the_board_report_section(
 
         reports = []
         for _ in range(2):  # made twice: the figures are frozen at the cut-off
-            await officer.send("/report")
-            await officer.wait_for_text("Which board")
-            await officer.press(EARLY_HELP)
-            reports.append(await officer.wait_for_document(".docx"))
+            reports.append(await request_report(officer))
             html = (await officer.wait_for_document(".html")).text()
     assert reports[0].data != b"" and "data:image/png;base64," in html
     assert ("<tr><td>Parenting support</td><td>fewer than three organisations reported</td>"
@@ -284,8 +282,7 @@ async def test_the_change_since_the_same_month_last_year(
 ) -> None:
     officer = tg.user(user_id=ADMIN_ID)
     async with running_bot(config, clock):
-        await add_board_meeting(config, EARLY_HELP, utc(2026, 12, 15, 10), utc(2026, 12, 10, 17))
-        await seed_three_organisations(tg, clock)
+        await december_for_the_board(config, tg, clock)
         async with database(config) as db:  # December 2025, as the census had it a year ago
             await repo.ensure_month(db, planned("2025-12", config.census, config.tz))
             for organisation, waiting in (("Hope Counselling", 5), ("Quiet Trust", 10),
@@ -300,10 +297,7 @@ async def test_the_change_since_the_same_month_last_year(
         view = await officer.wait_for_text("Waiting-list census, December 2026")
         assert "change: +10 since last month, +25 since a year ago" in view.content
         clock.now = utc(2026, 12, 11, 9)
-        await officer.send("/report")
-        await officer.wait_for_text("Which board")
-        await officer.press(EARLY_HELP)
-        report = await officer.wait_for_document(".docx")
+        report = await request_report(officer)
     tables = [[[c.text for c in row.cells] for row in t.rows]
               for t in Document(io.BytesIO(report.data)).tables]
     summary = next(t for t in tables if t[0][0] == "Service")

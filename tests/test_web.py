@@ -36,6 +36,7 @@ from tests.issues_flows import (
     join_issue,
     officer_opens,
     raise_issue,
+    request_report,
 )
 from tests.meetings_flows import FORUM, answer, open_card, seed
 from tests.web_support import (
@@ -120,10 +121,7 @@ async def heard_and_answered(
     await officer.press("Publish their words as written")
     await officer.wait_for_text(f"public summary of {b} is approved")
 
-    await officer.send("/report")
-    await officer.wait_for_text("Which board")
-    await officer.press(EARLY_HELP)
-    await officer.wait_for_document(".docx")
+    await request_report(officer)
     clock.advance(days=8, hours=3)  # 10 November, 12:00: the board has met
     await first.wait_for_text(f"{a} (Early help")
     await first.wait_for_text("went to the Early Help Board meeting on 10 November 2026")
