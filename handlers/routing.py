@@ -167,11 +167,13 @@ def conversations(admins: list[int], leaving: Leaving) -> list[ConversationHandl
         }, broadcast.cancel),
 
         conversation("meeting", [CommandHandler("meeting", meeting_admin.start, filters=PRIVATE)], {
-            meeting_admin.MENU: [button(meeting_admin.new_meeting, MEETING, "new:(network|board)"),
+            meeting_admin.MENU: [typed(meeting_admin.title_at_menu),
+                                 button(meeting_admin.new_meeting, MEETING, "new:(network|board)"),
                                  button(meeting_admin.open_meeting, MEETING, r"open:\d+")],
             meeting_admin.ASK: [typed(meeting_admin.answer_text), button(
                 meeting_admin.answer_button, MEETING, r"(pick|skip):\w+(:\d+)?")],
             meeting_admin.REVIEW: [button(meeting_admin.edit_field, MEETING, r"edit:\w+"),
+                                   button(meeting_admin.more_details, MEETING, "more"),
                                    button(meeting_admin.reschedule, MEETING, "move"),
                                    button(meeting_admin.ask_cancel, MEETING, "kill"),
                                    button(meeting_admin.save, MEETING, "save"),
