@@ -12,7 +12,7 @@ from db import meetings as meetings_repo
 from db.database import Database
 from db.meetings import MeetingPlan
 from settings.config import Config
-from tests.fakes.telegram_users import BotMessage, SimUser
+from tests.fakes.telegram_users import BotMessage, SimUser, UploadedFile
 
 EARLY_HELP = "Early Help Board"
 
@@ -128,6 +128,14 @@ async def accept(officer: SimUser, ref: str, board: str = EARLY_HELP) -> None:
     await officer_opens(officer, ref)
     await officer.press(f"Accept for {board}")
     await officer.wait_for_text(f"{ref} is now accepted")
+
+
+async def request_report(officer: SimUser, board: str = EARLY_HELP) -> UploadedFile:
+    """/report for ``board``: the Word document (its HTML copy follows it)."""
+    await officer.send("/report")
+    await officer.wait_for_text("Which board")
+    await officer.press(board)
+    return await officer.wait_for_document(".docx")
 
 
 @asynccontextmanager
