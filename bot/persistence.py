@@ -66,11 +66,14 @@ class SQLitePersistence(BasePersistence[UserData, UserData, UserData]):
                      user_id: int, user_data: UserData) -> AsyncIterator[None]:
         """Saves a conversation's next step, and the user's data, in one transaction before the
         question is sent (see :mod:`handlers.steps`); PTB's older copy of the step is not
-        written back over it until the question is out."""
+        written back over it until the question is out. Any other conversation of the person's
+        is ended in the same write (:mod:`handlers.leaving` ended it in memory): after a restart
+        it could otherwise take the answer first."""
         async with self._writing:
             async with self._db.transaction():
                 await self._save_user_data(user_id, user_data)
                 await store.save_conversation(self._db, conversation, key, state)
+                await store.end_conversations_but(self._db, conversation, key)
             self._asking.add((conversation, key))
         try:
             yield

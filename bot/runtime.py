@@ -22,6 +22,7 @@ from bot.resilience import QuietRequest, wait_for_telegram
 from bot.schedule import ticking
 from bot.services import Services
 from bot.telegram_transport import TelegramTransport
+from broadcasts.service import Broadcasts
 from bulletins.read_links import ReadLinks
 from bulletins.service import BulletinReadsOfMember, BulletinService
 from census.service import CensusService
@@ -109,7 +110,7 @@ async def _assemble(config: Config, db: Database, clock: Clock, sender: Bot) -> 
     return Services(
         config=config, db=db, clock=clock, members=members,
         delivery=delivery, bulletins=bulletins, feeds=feeds, sender=sender, issues=issues,
-        meetings=meetings, census=census,
+        meetings=meetings, census=census, broadcasts=Broadcasts(db, delivery),
         public=PublicRecord(db, Sources(summarise, calendar_feed, census.trends), config, clock),
         due_work=[feeds.fetch_due, bulletins.send_due, *issues.due_work, *meetings.due_work,
                   *census.due_work,

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from telegram import Bot
 
+from broadcasts.service import Broadcasts
 from bulletins.service import BulletinService
 from bulletins.stats import EmailFiguresSource
 from census.service import CensusService
@@ -38,6 +39,8 @@ class Services:
     """Network and board meetings: answers, waiting lists, reminders, notes."""
     census: CensusService
     """The monthly waiting-list census: asks, answers, the officer's view, report section."""
+    broadcasts: Broadcasts
+    """The officer's urgent updates, to everyone or to the followers of chosen themes."""
     public: PublicRecord
     """What the public web pages show, read live (served with ``[web]``, or exported)."""
     due_work: list[DueWork] = field(default_factory=list)

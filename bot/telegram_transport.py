@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable, Coroutine
 from datetime import timedelta
 from typing import Any
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, LinkPreviewOptions
+from telegram import Bot, InputFile, LinkPreviewOptions
 from telegram import Message as TelegramMessage
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
@@ -33,6 +33,7 @@ from delivery.transport import (
     Sent,
     TransientFailure,
 )
+from handlers.keyboards import inline
 
 _NOT_MODIFIED = "message is not modified"
 # Calls that put a new message in the chat, which Telegram counts against the chat's ~1/s.
@@ -134,14 +135,14 @@ class TelegramTransport:
                 document=InputFile(message.document.content, filename=message.document.filename),
                 caption=_caption(message),
                 parse_mode=ParseMode.HTML,
-                reply_markup=_keyboard(message),
+                reply_markup=inline(message.buttons),
             )
         return self._bot.send_message(
             chat_id=chat_id,
             text=message.html,
             parse_mode=ParseMode.HTML,
             link_preview_options=_preview(message),
-            reply_markup=_keyboard(message),
+            reply_markup=inline(message.buttons),
         )
 
     def _edit(
@@ -153,7 +154,7 @@ class TelegramTransport:
                 message_id=message_id,
                 caption=_caption(message),
                 parse_mode=ParseMode.HTML,
-                reply_markup=_keyboard(message),
+                reply_markup=inline(message.buttons),
             )
         return self._bot.edit_message_text(
             text=message.html,
@@ -161,7 +162,7 @@ class TelegramTransport:
             message_id=message_id,
             parse_mode=ParseMode.HTML,
             link_preview_options=_preview(message),
-            reply_markup=_keyboard(message),
+            reply_markup=inline(message.buttons),
         )
 
 
@@ -197,18 +198,3 @@ def _caption(message: OutgoingMessage) -> str | None:
 
 def _preview(message: OutgoingMessage) -> LinkPreviewOptions | None:
     return LinkPreviewOptions(is_disabled=True) if message.disable_preview else None
-
-
-def _keyboard(message: OutgoingMessage) -> InlineKeyboardMarkup | None:
-    if not message.buttons:
-        return None
-    return InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(button.label, callback_data=button.callback_data,
-                                     url=button.url)
-                for button in row
-            ]
-            for row in message.buttons
-        ]
-    )

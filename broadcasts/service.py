@@ -32,22 +32,24 @@ def render_update(plan: BroadcastPlan) -> OutgoingMessage:
     )
 
 
-async def audience_size(db: Database, plan: BroadcastPlan) -> int:
-    return len(await _audience(db, plan))
+@dataclass
+class Broadcasts:
+    db: Database
+    delivery: DeliveryEngine
 
+    async def audience_size(self, plan: BroadcastPlan) -> int:
+        return len(await self._audience(plan))
 
-async def _audience(db: Database, plan: BroadcastPlan) -> members_repo.Audience:
-    themes = list(plan.theme_slugs) if plan.theme_slugs else None
-    return await members_repo.audience(db, themes)
+    async def _audience(self, plan: BroadcastPlan) -> members_repo.Audience:
+        themes = list(plan.theme_slugs) if plan.theme_slugs else None
+        return await members_repo.audience(self.db, themes)
 
-
-async def send_broadcast(
-    db: Database, delivery: DeliveryEngine, plan: BroadcastPlan, report_chat_id: int
-) -> int:
-    """Queue it once: the plan's key makes a second tap on "Send" harmless."""
-    message = render_update(plan)
-    recipients = [Recipient(m.chat_id, [message], m.member_id) for m in await _audience(db, plan)]
-    return await delivery.enqueue(
-        plan.key, KIND, recipients, title=texts.progress_title(list(plan.theme_titles)),
-        report_chat_id=report_chat_id,
-    )
+    async def send(self, plan: BroadcastPlan, report_chat_id: int) -> int:
+        """Queue it once: the plan's key makes a second tap on "Send" harmless."""
+        message = render_update(plan)
+        recipients = [Recipient(m.chat_id, [message], m.member_id)
+                      for m in await self._audience(plan)]
+        return await self.delivery.enqueue(
+            plan.key, KIND, recipients, title=texts.progress_title(list(plan.theme_titles)),
+            report_chat_id=report_chat_id,
+        )

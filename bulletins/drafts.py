@@ -17,6 +17,7 @@ from db import themes as themes_repo
 from db.articles import Article
 from db.bulletins import BulletinRecord
 from db.database import Database
+from db.timeutil import Clock
 from feeds.sanitise import strip_boilerplate
 
 FIRST_PERIOD = timedelta(days=31)
@@ -76,24 +77,6 @@ async def _unsent_articles(db: Database, since: datetime, now: datetime) -> list
     sent = await bulletins_repo.article_ids_sent(db)
     articles = await articles_repo.list_published_since(db, period_start(since, now))
     return [a.id for a in articles if a.id not in sent]
-
-
-async def older_articles(db: Database, draft: EditableDraft, now: datetime) -> list[Article]:
-    """Articles from before the draft's period, never sent, newest first, for the officer to
-    bring one back (a fund still open, an event that recurs)."""
-    sent = await bulletins_repo.article_ids_sent(db)
-    held = set(await bulletins_repo.item_ids(db, draft.record.id))
-    start = period_start(draft.record.period_start, now)
-    older = await articles_repo.list_published_since(db, start - OLDER_SPAN, start)
-    return [a for a in reversed(older) if a.id not in sent and a.id not in held][:OLDER_LISTED]
-
-
-async def bring_back(db: Database, draft: EditableDraft, article_id: int) -> EditableDraft:
-    """An older article added to the draft, at the end of its theme."""
-    _require_editable(draft)
-    await bulletins_repo.add_items(db, draft.record.id, [article_id])
-    await bulletins_repo.restore_item(db, draft.record.id, article_id)
-    return await load_editable(db, draft.record.id)
 
 
 async def load_editable(db: Database, bulletin_id: int) -> EditableDraft:
@@ -161,47 +144,8 @@ def unthemed(draft: EditableDraft) -> list[BulletinItem]:
             for item in section.items]
 
 
-async def file_under(db: Database, draft: EditableDraft, article_id: int,
-                     theme_slug: str) -> EditableDraft:
-    """The officer files an article under a theme from Telegram, as a keyword would have."""
-    if theme_slug not in await themes_repo.titles(db):
-        raise DraftError("That theme is not in the config any more.")
-    await articles_repo.file_under(db, article_id, theme_slug)
-    return await load_editable(db, draft.record.id)
-
-
 def reading_order(bulletin: Bulletin) -> list[int]:
     return [item.article_id for section in bulletin.sections for item in section.items]
-
-
-async def set_intro(db: Database, draft: EditableDraft, intro_html: str) -> EditableDraft:
-    _require_editable(draft)
-    await bulletins_repo.set_intro(db, draft.record.id, intro_html)
-    return await load_editable(db, draft.record.id)
-
-
-async def drop_item(db: Database, draft: EditableDraft, article_id: int) -> EditableDraft:
-    _require_editable(draft)
-    await bulletins_repo.drop_item(db, draft.record.id, article_id)
-    return await load_editable(db, draft.record.id)
-
-
-async def move_item(
-    db: Database, draft: EditableDraft, article_id: int, step: int
-) -> EditableDraft:
-    """Move an item up (-1) or down (+1) within its theme's section."""
-    _require_editable(draft)
-    for section in draft.bulletin.sections:
-        ids = [item.article_id for item in section.items]
-        if article_id not in ids:
-            continue
-        index = ids.index(article_id)
-        target = min(max(index + step, 0), len(ids) - 1)
-        ids.insert(target, ids.pop(index))
-        others = [i for i in reading_order(draft.bulletin) if i not in ids]
-        await bulletins_repo.reorder_items(db, draft.record.id, ids + others)
-        break
-    return await load_editable(db, draft.record.id)
 
 
 async def schedule(
@@ -237,3 +181,61 @@ def require_content(draft: EditableDraft) -> None:
     if not reading_order(draft.bulletin):
         raise DraftError("This bulletin has no articles yet, so there is nothing to send. "
                          "Use /fetch to read the website's feed.")
+
+
+@dataclass
+class DraftEditor:
+    """The officer's changes to the open draft, each checked, each giving the draft back as it
+    now stands (edited from Telegram: the handlers hold no database)."""
+
+    db: Database
+    clock: Clock
+
+    async def older(self, draft: EditableDraft) -> list[Article]:
+        """Articles from before the draft's period, never sent, newest first, for the officer
+        to bring one back (a fund still open, an event that recurs)."""
+        sent = await bulletins_repo.article_ids_sent(self.db)
+        held = set(await bulletins_repo.item_ids(self.db, draft.record.id))
+        start = period_start(draft.record.period_start, self.clock())
+        older = await articles_repo.list_published_since(self.db, start - OLDER_SPAN, start)
+        return [a for a in reversed(older) if a.id not in sent and a.id not in held][:OLDER_LISTED]
+
+    async def bring_back(self, draft: EditableDraft, article_id: int) -> EditableDraft:
+        """An older article added to the draft, at the end of its theme."""
+        _require_editable(draft)
+        await bulletins_repo.add_items(self.db, draft.record.id, [article_id])
+        await bulletins_repo.restore_item(self.db, draft.record.id, article_id)
+        return await load_editable(self.db, draft.record.id)
+
+    async def file_under(self, draft: EditableDraft, article_id: int,
+                         theme_slug: str) -> EditableDraft:
+        """The officer files an article under a theme from Telegram, as a keyword would have."""
+        if theme_slug not in await themes_repo.titles(self.db):
+            raise DraftError("That theme is not in the config any more.")
+        await articles_repo.file_under(self.db, article_id, theme_slug)
+        return await load_editable(self.db, draft.record.id)
+
+    async def set_intro(self, draft: EditableDraft, intro_html: str) -> EditableDraft:
+        _require_editable(draft)
+        await bulletins_repo.set_intro(self.db, draft.record.id, intro_html)
+        return await load_editable(self.db, draft.record.id)
+
+    async def drop(self, draft: EditableDraft, article_id: int) -> EditableDraft:
+        _require_editable(draft)
+        await bulletins_repo.drop_item(self.db, draft.record.id, article_id)
+        return await load_editable(self.db, draft.record.id)
+
+    async def move(self, draft: EditableDraft, article_id: int, step: int) -> EditableDraft:
+        """Move an item up (-1) or down (+1) within its theme's section."""
+        _require_editable(draft)
+        for section in draft.bulletin.sections:
+            ids = [item.article_id for item in section.items]
+            if article_id not in ids:
+                continue
+            index = ids.index(article_id)
+            target = min(max(index + step, 0), len(ids) - 1)
+            ids.insert(target, ids.pop(index))
+            others = [i for i in reading_order(draft.bulletin) if i not in ids]
+            await bulletins_repo.reorder_items(self.db, draft.record.id, ids + others)
+            break
+        return await load_editable(self.db, draft.record.id)

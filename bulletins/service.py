@@ -8,14 +8,15 @@ tick after any downtime.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bulletins import drafts
-from bulletins.drafts import EditableDraft
+from bulletins import drafts, stats
+from bulletins.drafts import DraftEditor, EditableDraft
 from bulletins.model import Bulletin
 from bulletins.read_links import ReadLinks, ReadTarget
+from bulletins.stats import BulletinStats, EmailFiguresSource
 from bulletins.telegram_render import ReadUrl, render_for_member
 from db import articles as articles_repo
 from db import bulletins as bulletins_repo
@@ -70,8 +71,11 @@ class BulletinService:
     """The Mailchimp edition of the same draft, when the config has ``[mailchimp]``."""
     read_links: ReadLinks | None = None
     """Counted links through the bot's public web server, when the config has ``[web]``."""
+    editor: DraftEditor = field(init=False)
+    """The officer's changes to the open draft."""
 
     def __post_init__(self) -> None:
+        self.editor = DraftEditor(self.db, self.clock)
         self.delivery.on_done(KIND, self._finished)
 
     async def open_draft(self) -> EditableDraft:
@@ -90,6 +94,14 @@ class BulletinService:
         if links is None:
             return None
         return lambda article_id: links.url(ReadTarget(bulletin_id, article_id, member_id))
+
+    async def recent_stats(self, email: EmailFiguresSource | None) -> list[BulletinStats]:
+        """The last bulletins' reads, newest first, with their email figures when there are."""
+        return await stats.recent_stats(self.db, email)
+
+    async def telegram_audience(self) -> int:
+        """How many members the Telegram edition goes to: everyone reachable."""
+        return len(await members_repo.audience(self.db))
 
     async def email_audience(self) -> int | None:
         """How many addresses the email goes to; None without Mailchimp or when it cannot say."""

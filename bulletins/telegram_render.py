@@ -19,7 +19,7 @@ from functools import lru_cache
 from html import escape
 
 from bulletins.model import Bulletin, BulletinItem
-from delivery.messages import Button, OutgoingMessage
+from delivery.messages import Button, CallbackData, Callbacks, OutgoingMessage
 from feeds.sanitise import html_to_plain, plain_text_length, truncate_html
 from wording import bulletins as texts
 
@@ -29,18 +29,20 @@ ITEM_SUMMARY_LIMIT = 180  # about two lines on a phone
 BUTTONS_PER_ROW = 8  # Telegram's most per row
 MAX_READ_BUTTONS = 90  # Telegram allows 100 per keyboard, two go to the way out
 
+THEMES, PAUSE, READ = Callbacks("themes"), Callbacks("pause"), Callbacks("read")
+"""The theme picker (opened from the way out), pausing, and a counted read."""
 ReadUrl = Callable[[int], str]
 """The counted link of an article (by id) for the member being rendered for."""
 
 
-def read_callback(bulletin_id: int, article_id: int) -> str:
-    return f"read:{bulletin_id}:{article_id}"
+def read_callback(bulletin_id: int, article_id: int) -> CallbackData:
+    return READ.data(bulletin_id, article_id)
 
 
 def way_out() -> tuple[Button, ...]:
     return (
-        Button(texts.BUTTON_CHANGE_THEMES, callback_data="themes:open"),
-        Button(texts.BUTTON_STOP, callback_data="pause:on"),
+        Button(texts.BUTTON_CHANGE_THEMES, callback_data=THEMES.data("open")),
+        Button(texts.BUTTON_STOP, callback_data=PAUSE.data("on")),
     )
 
 

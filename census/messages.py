@@ -7,29 +7,28 @@ services answers in two taps when nothing changed.
 from __future__ import annotations
 
 from db.census import Figures
-from delivery.messages import Button, OutgoingMessage
+from delivery.messages import Button, CallbackData, Callbacks, OutgoingMessage
 from settings.config import CensusServiceConfig
 from wording import census as texts
 
-PREFIX = "cen"
-ANSWER_ACTIONS = ("same", "none", "fig")
-"""cen:<action>:<month>:<service>: same as last month, no waiting list now, type the figures."""
+CENSUS = Callbacks("cen")
+"""cen:<action>:<month>:<service>: same as last month (same), no waiting list now (none), type
+the figures (fig); and the other census buttons."""
 WEEK_CHOICES = (2, 4, 8, 12, 18, 26, 52)
 
 
-def answer_data(action: str, month: str, slug: str) -> str:
-    return f"{PREFIX}:{action}:{month}:{slug}"
+def answer_data(action: str, month: str, slug: str) -> CallbackData:
+    return CENSUS.data(action, month, slug)
 
 
 def parse_answer(data: str) -> tuple[str, str, str]:
     """(action, month, service slug) from :func:`answer_data`'s text."""
-    _, action, month, slug = data.split(":", 3)
+    action, month, slug = CENSUS.parts(data)
     return action, month, slug
 
 
-ANSWER_PATTERN = rf"^{PREFIX}:({'|'.join(ANSWER_ACTIONS)}):\d{{4}}-\d{{2}}:[a-z0-9-]+$"
-FIGURES_PATTERN = rf"^{PREFIX}:fig:\d{{4}}-\d{{2}}:[a-z0-9-]+$"
-ONE_TAP_PATTERN = rf"^{PREFIX}:(same|none):\d{{4}}-\d{{2}}:[a-z0-9-]+$"
+MONTH_AND_SERVICE = r"\d{4}-\d{2}:[a-z0-9-]+"
+"""The parts after the action in :func:`answer_data`, for the routing table's patterns."""
 
 
 def answer_buttons(month: str, slug: str, last: Figures | None) -> tuple[tuple[Button, ...], ...]:

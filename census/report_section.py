@@ -2,8 +2,9 @@
 
 Everything here leaves the officer's hands, so it is built from suppressed figures only: a
 service type reported by fewer than three organisations says so instead of giving numbers, and
-organisations are named only where they agreed. The month shown is the one open at the meeting's
-cut-off, counted from answers given by then, so the section reads the same whenever it is made.
+organisations are named only where they agreed. The month shown is the one the meeting's cut-off
+closes (:func:`census.months.report_month`), counted from answers given by then, so the section
+reads the same whenever it is made.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from zoneinfo import ZoneInfo
 from dateutil.relativedelta import relativedelta
 
 from census.chart import Line, trend_chart
-from census.months import last_months, latest_opened, shift
+from census.months import report_month, series_months, shift
 from census.totals import ServiceMonth, add_up, change, organisations_reporting
 from census.trends import point
 from db import census as repo
@@ -112,8 +113,8 @@ async def waiting_list_blocks(db: Database, settings: CensusConfig, tz: ZoneInfo
     blocks: list[Block] = [Heading(texts.REPORT_HEADING, 1)]
     if not services or not await repo.months_up_to(db, cut_off):
         return [*blocks, Paragraph(texts.REPORT_NO_CENSUS)]
-    month = latest_opened(cut_off, settings, tz)
-    keys = last_months(month, 12)
+    month = report_month(cut_off, settings, tz)
+    keys = series_months(month, await repo.first_answered_month(db))
     answers = await repo.answers_in(db, [shift(month, -12), *keys], cut_off)
     totals = add_up(answers)
     slugs = {s.slug for s in services}

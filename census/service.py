@@ -5,8 +5,8 @@ Due work, run on every tick: the month's row holds its due times. Each participa
 per month: the messages are queued under the month's dispatch key before the ask rows are
 written, so a crash in between repeats nothing the engine has not already got, and a restart
 asks no one twice. A month stays open until the next one opens or a board meeting's cut-off
-comes first (the report for that meeting uses it, so its figures never change); asks and the
-reminder go late after downtime only while the month is open.
+after its reminder comes first (the report for that meeting uses it, so its figures never
+change); asks and the reminder go late after downtime only while the month is open.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 from census import messages
 from census.chart import Line, trend_chart
-from census.months import last_months, latest_opened, planned, shift
+from census.months import latest_opened, planned, series_months, shift
 from census.report_section import waiting_list_blocks
 from census.totals import ServiceMonth, add_up, change
 from census.trends import TrendPoint, trends
@@ -149,7 +149,9 @@ class CensusService:
         return MonthState(month, closes, now < closes)
 
     async def _closes_at(self, month: CensusMonth) -> datetime:
-        cut_off = await repo.first_board_cut_off(self.db, month.opens_at, month.closes_at)
+        """A cut-off before the reminder leaves the month open: its report uses the month before
+        (see :func:`census.months.report_month`)."""
+        cut_off = await repo.first_board_cut_off(self.db, month.remind_at, month.closes_at)
         return min(month.closes_at, cut_off) if cut_off else month.closes_at
 
     # --- due work ---------------------------------------------------------------------------------
@@ -277,9 +279,10 @@ class CensusService:
         )
 
     async def chart(self) -> bytes:
-        """The last twelve months for the officer: every figure, with organisations counted."""
+        """The last twelve months for the officer (from the census's first): every figure, with
+        organisations counted."""
         month = latest_opened(self.clock(), self.settings, self.tz)
-        keys = last_months(month, 12)
+        keys = series_months(month, await repo.first_answered_month(self.db))
         totals = add_up(await repo.answers_in(self.db, keys))
         lines = [Line(s.title, [(t.waiting, t.organisations) if (t := totals.get((k, s.slug)))
                                 else (None, None) for k in keys])

@@ -32,6 +32,14 @@ async def save_conversation(
     )
 
 
+async def end_conversations_but(db: Database, conversation: str,
+                                key: tuple[int | str, ...]) -> None:
+    await db.execute(
+        "DELETE FROM conversation_states WHERE state_key = ? AND conversation != ?",
+        (json.dumps(list(key)), conversation),
+    )
+
+
 async def load_data(db: Database, scope: str) -> dict[int, dict[Any, Any]]:
     rows = await db.fetch_all("SELECT owner_id, data FROM persisted_data WHERE scope = ?", (scope,))
     return {row[0]: json.loads(row[1]) for row in rows}

@@ -8,9 +8,36 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, NewType
 
 TELEGRAM_CALLBACK_LIMIT = 64
+
+CallbackData = NewType("CallbackData", str)
+"""A button's data, made only by :meth:`Callbacks.data`, so no button carries data that no
+handler in the routing table is waiting for."""
+
+
+@dataclass(frozen=True)
+class Callbacks:
+    """One family of buttons, defined once next to the code that builds and reads its data.
+
+    The data is ``prefix:part:part`` (or the prefix alone); the routing table matches the same
+    family by :meth:`pattern`, so a prefix renamed here cannot leave a button without its
+    handler, and tests/test_routing.py checks that every family has one.
+    """
+
+    prefix: str
+
+    def data(self, *parts: object) -> CallbackData:
+        return CallbackData(":".join([self.prefix, *map(str, parts)]))
+
+    def pattern(self, rest: str = "") -> str:
+        """The regular expression for this family's data whose parts match ``rest``."""
+        return f"^{self.prefix}:(?:{rest})$" if rest else f"^{self.prefix}$"
+
+    def parts(self, data: str) -> list[str]:
+        """The parts :meth:`data` joined (the prefix left off)."""
+        return data.split(":")[1:]
 
 
 @dataclass(frozen=True)
@@ -18,7 +45,7 @@ class Button:
     """An inline button: exactly one of ``callback_data`` (≤64 bytes) or ``url``."""
 
     label: str
-    callback_data: str | None = None
+    callback_data: CallbackData | None = None
     url: str | None = None
 
     def __post_init__(self) -> None:

@@ -7,14 +7,13 @@ from telegram import InputFile, Update
 from handlers.access import admin_only
 from handlers.context import BotContext
 from handlers.replies import reply
-from members.reports import members_csv, membership_counts
 from wording import admin as texts
 
 
 @admin_only("members")
 async def members_command(update: Update, context: BotContext) -> None:
     services = context.services
-    counts = await membership_counts(services.db, services.clock(), services.config.tz)
+    counts = await services.members.counts(services.config.tz)
     await reply(update, texts.membership(counts))
 
 
@@ -22,7 +21,7 @@ async def members_command(update: Update, context: BotContext) -> None:
 async def export_command(update: Update, context: BotContext) -> None:
     assert update.effective_chat is not None
     services = context.services
-    export = await members_csv(services.db)
+    export = await services.members.export()
     stamp = services.clock().astimezone(services.config.tz).strftime("%Y-%m-%d")
     await update.effective_chat.send_document(
         InputFile(export.csv, filename=f"linkedup-members-{stamp}.csv"),

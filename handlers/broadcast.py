@@ -6,25 +6,25 @@ import html
 import uuid
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import ConversationHandler
+from telegram import InlineKeyboardMarkup, Update
 
 from broadcasts.service import (
     TEXT_LIMIT,
     BroadcastPlan,
-    audience_size,
     render_update,
-    send_broadcast,
 )
-from db import themes as themes_repo
+from delivery.messages import Callbacks
 from handlers.access import admin_only
 from handlers.context import BotContext
-from handlers.keyboards import from_buttons, inline
-from handlers.replies import close_buttons, reply
+from handlers.keyboards import inline
+from handlers.replies import cancelling, close_buttons, end, reply
+from handlers.steps import ask
 from wording import broadcasts as texts
 
 AUDIENCE, TEXT, PREVIEW = range(3)
+BROADCAST = Callbacks("bc")
 DRAFT = "broadcast"
+CONVERSATION = "broadcast"
 
 
 def _draft(context: BotContext) -> dict[str, Any]:
@@ -33,34 +33,30 @@ def _draft(context: BotContext) -> dict[str, Any]:
     return draft
 
 
-async def _audience_markup(context: BotContext) -> InlineKeyboardMarkup:
+async def _audience_markup(context: BotContext) -> InlineKeyboardMarkup | None:
     chosen = set(_draft(context)["themes"])
-    rows = [
-        [InlineKeyboardButton(f"{'✅' if t.slug in chosen else '⬜'} {t.title}",
-                              callback_data=f"bc:t:{t.slug}")]
-        for t in await themes_repo.list_active(context.services.db)
-    ]
-    rows.append([InlineKeyboardButton(texts.BUTTON_EVERYONE, callback_data="bc:everyone"),
-                 InlineKeyboardButton(texts.BUTTON_NEXT, callback_data="bc:next")])
-    return InlineKeyboardMarkup(rows)
+    rows = [[(f"{'✅' if t.slug in chosen else '⬜'} {t.title}", BROADCAST.data("t", t.slug))]
+            for t in await context.services.members.themes()]
+    rows.append([(texts.BUTTON_EVERYONE, BROADCAST.data("everyone")),
+                 (texts.BUTTON_NEXT, BROADCAST.data("next"))])
+    return inline(rows)
 
 
 @admin_only("broadcast")
 async def start(update: Update, context: BotContext) -> int:
     assert context.user_data is not None
     context.user_data[DRAFT] = {"themes": [], "key": f"broadcast:{uuid.uuid4().hex}"}
-    await reply(update, texts.ASK_AUDIENCE, await _audience_markup(context))
-    return AUDIENCE
+    return await ask(update, context, CONVERSATION, AUDIENCE, texts.ASK_AUDIENCE,
+                     await _audience_markup(context))
 
 
 async def audience_button(update: Update, context: BotContext) -> int:
     query = update.callback_query
     assert query is not None and query.data is not None
     draft = _draft(context)
-    action = query.data.removeprefix("bc:")
-    if action.startswith("t:"):
-        slug = action.removeprefix("t:")
-        draft["themes"] = sorted(set(draft["themes"]) ^ {slug})
+    action, *slug = BROADCAST.parts(query.data)
+    if action == "t":
+        draft["themes"] = sorted(set(draft["themes"]) ^ set(slug))
         await query.answer()
         await query.edit_message_reply_markup(await _audience_markup(context))
         return AUDIENCE
@@ -70,13 +66,16 @@ async def audience_button(update: Update, context: BotContext) -> int:
     if action == "everyone":
         draft["themes"] = []
     await close_buttons(update)
-    await reply(update, texts.ASK_TEXT.format(limit=TEXT_LIMIT))
-    return TEXT
+    return await _ask_text(update, context)
+
+
+async def _ask_text(update: Update, context: BotContext) -> int:
+    return await ask(update, context, CONVERSATION, TEXT, texts.ASK_TEXT.format(limit=TEXT_LIMIT))
 
 
 async def _plan(context: BotContext) -> BroadcastPlan:
     draft = _draft(context)
-    titles = await themes_repo.titles(context.services.db)
+    titles = await context.services.members.theme_titles()
     return BroadcastPlan(
         key=draft["key"],
         text_html=draft["text_html"],
@@ -93,37 +92,31 @@ async def receive_text(update: Update, context: BotContext) -> int:
         return TEXT
     _draft(context)["text_html"] = html.escape(text, quote=False)
     plan = await _plan(context)
-    count = await audience_size(context.services.db, plan)
+    count = await context.services.broadcasts.audience_size(plan)
     if count == 0:
-        await reply(update, texts.NOBODY, await _audience_markup(context))
-        return AUDIENCE
+        return await ask(update, context, CONVERSATION, AUDIENCE, texts.NOBODY,
+                         await _audience_markup(context))
     message = render_update(plan)
+    # The preview before the step: killed in between, the officer sends the text again.
     await reply(update, texts.PREVIEW.format(count=count))
-    await reply(update, message.html, from_buttons(message.buttons))
-    await reply(update, texts.CONFIRM.format(count=count), inline([
-        [(texts.BUTTON_SEND.format(count=count), "bc:send")],
-        [(texts.BUTTON_EDIT, "bc:edit"), (texts.BUTTON_CANCEL, "bc:cancel")],
-    ]))
-    return PREVIEW
+    await reply(update, message.html, inline(message.buttons))
+    return await ask(update, context, CONVERSATION, PREVIEW, texts.CONFIRM.format(count=count),
+                     inline([[(texts.BUTTON_SEND.format(count=count), BROADCAST.data("send"))],
+                             [(texts.BUTTON_EDIT, BROADCAST.data("edit")),
+                              (texts.BUTTON_CANCEL, BROADCAST.data("cancel"))]]))
 
 
 async def preview_button(update: Update, context: BotContext) -> int:
     query = update.callback_query
     assert query is not None and query.data is not None and update.effective_chat is not None
-    if query.data == "bc:edit":
+    if query.data == BROADCAST.data("edit"):
         await close_buttons(update)
-        await reply(update, texts.ASK_TEXT.format(limit=TEXT_LIMIT))
-        return TEXT
-    if query.data == "bc:cancel":
-        await close_buttons(update, texts.CANCELLED)
-        return ConversationHandler.END
+        return await _ask_text(update, context)
+    if query.data == BROADCAST.data("cancel"):
+        return await end(update, texts.CANCELLED)
     plan = await _plan(context)
-    await send_broadcast(context.services.db, context.services.delivery, plan,
-                         update.effective_chat.id)
-    await close_buttons(update, texts.QUEUED)
-    return ConversationHandler.END
+    await context.services.broadcasts.send(plan, update.effective_chat.id)
+    return await end(update, texts.QUEUED)
 
 
-async def leave(update: Update, context: BotContext) -> int:
-    await reply(update, texts.CANCELLED)
-    return ConversationHandler.END
+cancel = cancelling(DRAFT, texts.CANCELLED)

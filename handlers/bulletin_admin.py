@@ -5,36 +5,33 @@ from __future__ import annotations
 import html
 from datetime import UTC, datetime
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
-from telegram.ext import ConversationHandler
 
 from bulletins.drafts import (
     DraftError,
     EditableDraft,
-    bring_back,
-    drop_item,
-    move_item,
-    older_articles,
     period_start,
     reading_order,
-    set_intro,
 )
 from bulletins.send_time import readings
 from bulletins.service import SendRefused
-from db import members as members_repo
 from db.articles import Article
+from delivery.messages import Callbacks
 from email_channel.render import commands_in
 from feeds.sanitise import html_to_plain, plain_to_html, sanitise_html
 from handlers.access import admin_only
 from handlers.bulletin_member import send_latest
 from handlers.context import BotContext
-from handlers.keyboards import from_buttons, inline
-from handlers.replies import close_buttons, reply
+from handlers.keyboards import inline
+from handlers.replies import cancelling, close_buttons, end, reply
+from handlers.steps import ask, asking
 from wording import bulletins as texts
 from wording import members as member_texts
 
 MENU, INTRO, SCHEDULE = range(3)
+CONVERSATION = "bulletin-draft"
+BULLETIN = Callbacks("bl")
 INTRO_LIMIT = 1500
 SUMMARY_MESSAGE = "bulletin_summary_message"
 ITEMS_PER_PAGE = 10  # three buttons each: a screen that fits a phone, however long the month
@@ -53,58 +50,56 @@ def _summary(draft: EditableDraft, context: BotContext) -> str:
     return texts.draft_summary(bulletin.title, _status(draft, context), intro, bulletin.outline())
 
 
-def _menu_markup() -> InlineKeyboardMarkup:
+def _menu_markup() -> InlineKeyboardMarkup | None:
     return inline([
-        [(texts.BUTTON_INTRO, "bl:intro"), (texts.BUTTON_PREVIEW, "bl:preview"),
-         (texts.BUTTON_TEST, "bl:test")],
-        [(texts.BUTTON_ITEMS, "bl:items")],
-        [(texts.BUTTON_SEND, "bl:send"), (texts.BUTTON_SCHEDULE, "bl:schedule")],
-        [(texts.BUTTON_CANCEL_DRAFT, "bl:cancel"), (texts.BUTTON_LATEST, "bl:latest")],
+        [(texts.BUTTON_INTRO, BULLETIN.data("intro")),
+         (texts.BUTTON_PREVIEW, BULLETIN.data("preview")),
+         (texts.BUTTON_TEST, BULLETIN.data("test"))],
+        [(texts.BUTTON_ITEMS, BULLETIN.data("items"))],
+        [(texts.BUTTON_SEND, BULLETIN.data("send")),
+         (texts.BUTTON_SCHEDULE, BULLETIN.data("schedule"))],
+        [(texts.BUTTON_CANCEL_DRAFT, BULLETIN.data("cancel")),
+         (texts.BUTTON_LATEST, BULLETIN.data("latest"))],
     ])
 
 
-def _items_markup(draft: EditableDraft, page: int, older: int) -> InlineKeyboardMarkup:
+def _items_markup(draft: EditableDraft, page: int, older: int) -> InlineKeyboardMarkup | None:
     """One page of ↑ ↓ ✕ rows, numbered as the summary lists them, and the ways on."""
     order = reading_order(draft.bulletin)
     pages = max(1, -(-len(order) // ITEMS_PER_PAGE))
     page = min(max(page, 0), pages - 1)
     first = page * ITEMS_PER_PAGE
-    rows = [
-        [InlineKeyboardButton(f"↑ {number}", callback_data=f"bl:up:{aid}"),
-         InlineKeyboardButton(f"↓ {number}", callback_data=f"bl:down:{aid}"),
-         InlineKeyboardButton(f"✕ {number}", callback_data=f"bl:drop:{aid}")]
-        for number, aid in enumerate(order[first:first + ITEMS_PER_PAGE], start=first + 1)
-    ]
+    rows = [[(f"↑ {number}", BULLETIN.data("up", aid)), (f"↓ {number}", BULLETIN.data("down", aid)),
+             (f"✕ {number}", BULLETIN.data("drop", aid))]
+            for number, aid in enumerate(order[first:first + ITEMS_PER_PAGE], start=first + 1)]
     turns = []
     if page > 0:
-        turns.append(InlineKeyboardButton(texts.BUTTON_PAGE_BACK.format(
-            first=first - ITEMS_PER_PAGE + 1, last=first), callback_data=f"bl:items:{page - 1}"))
+        turns.append((texts.BUTTON_PAGE_BACK.format(first=first - ITEMS_PER_PAGE + 1, last=first),
+                      BULLETIN.data("items", page - 1)))
     if page < pages - 1:
         last = min(first + 2 * ITEMS_PER_PAGE, len(order))
-        turns.append(InlineKeyboardButton(texts.BUTTON_PAGE_ON.format(
-            first=first + ITEMS_PER_PAGE + 1, last=last), callback_data=f"bl:items:{page + 1}"))
+        turns.append((texts.BUTTON_PAGE_ON.format(first=first + ITEMS_PER_PAGE + 1, last=last),
+                      BULLETIN.data("items", page + 1)))
     if turns:
         rows.append(turns)
     if older:
-        rows.append([InlineKeyboardButton(texts.BUTTON_OLDER.format(count=older),
-                                          callback_data="bl:older")])
-    rows.append([InlineKeyboardButton(texts.BUTTON_BACK, callback_data="bl:menu")])
-    return InlineKeyboardMarkup(rows)
+        rows.append([(texts.BUTTON_OLDER.format(count=older), BULLETIN.data("older"))])
+    rows.append([(texts.BUTTON_BACK, BULLETIN.data("menu"))])
+    return inline(rows)
 
 
-def _older_markup(older: list[Article]) -> InlineKeyboardMarkup:
-    rows = [[InlineKeyboardButton(f"+ {number}", callback_data=f"bl:back:{article.id}")
+def _older_markup(older: list[Article]) -> InlineKeyboardMarkup | None:
+    rows = [[(f"+ {number}", BULLETIN.data("back", article.id))
              for number, article in enumerate(older[i:i + 5], start=i + 1)]
             for i in range(0, len(older), 5)]
-    rows.append([InlineKeyboardButton(texts.BUTTON_BACK, callback_data="bl:items")])
-    return InlineKeyboardMarkup(rows)
+    rows.append([(texts.BUTTON_BACK, BULLETIN.data("items"))])
+    return inline(rows)
 
 
 @admin_only("bulletin")
 async def open_draft(update: Update, context: BotContext) -> int:
     draft = await context.services.bulletins.open_draft()
-    await reply(update, _summary(draft, context), _menu_markup())
-    return MENU
+    return await ask(update, context, CONVERSATION, MENU, _summary(draft, context), _menu_markup())
 
 
 async def _show(update: Update, context: BotContext, draft: EditableDraft,
@@ -123,7 +118,7 @@ async def menu_button(update: Update, context: BotContext) -> int:
     query = update.callback_query
     assert query is not None and query.data is not None
     await query.answer()
-    action = query.data.removeprefix("bl:")
+    action = ":".join(BULLETIN.parts(query.data))
     draft = await _current(context)
     handler = _ACTIONS.get(action.split(":")[0])
     if handler is None:
@@ -148,27 +143,30 @@ def _remember_summary(update: Update, context: BotContext) -> None:
 
 
 async def _show_again(update: Update, context: BotContext, draft: EditableDraft,
-                      done: str) -> None:
-    """After a typed answer: the summary above edited in place, and one line saying so."""
+                      done: str) -> int:
+    """After a typed answer: the summary above edited in place, and one line saying so; back
+    at the menu."""
     assert update.effective_chat is not None
     message_id = (context.user_data or {}).get(SUMMARY_MESSAGE)
-    await reply(update, done)
-    try:
-        if message_id is not None:
-            await context.bot.edit_message_text(
-                _summary(draft, context), update.effective_chat.id, message_id,
-                reply_markup=_menu_markup())
-            return
-    except BadRequest:  # gone, or too old to edit: a fresh summary is as good
-        pass
-    await reply(update, _summary(draft, context), _menu_markup())
+    summary = _summary(draft, context)
+    async with asking(update, context, CONVERSATION, MENU, summary, _menu_markup()):
+        await reply(update, done)
+        try:
+            if message_id is not None:
+                await context.bot.edit_message_text(
+                    summary, update.effective_chat.id, message_id, reply_markup=_menu_markup())
+                return MENU
+        except BadRequest:  # gone, or too old to edit: a fresh summary is as good
+            pass
+        await reply(update, summary, _menu_markup())
+    return MENU
 
 
 async def _ask_intro(update: Update, context: BotContext, draft: EditableDraft,
                      action: str) -> int:
     _remember_summary(update, context)
-    await reply(update, texts.ASK_INTRO.format(limit=INTRO_LIMIT))
-    return INTRO
+    return await ask(update, context, CONVERSATION, INTRO,
+                     texts.ASK_INTRO.format(limit=INTRO_LIMIT))
 
 
 async def _preview(update: Update, context: BotContext, draft: EditableDraft,
@@ -178,7 +176,7 @@ async def _preview(update: Update, context: BotContext, draft: EditableDraft,
     who = texts.PREVIEW_YOU if member else texts.PREVIEW_NON_MEMBER
     await reply(update, texts.PREVIEW_INTRO.format(who=who) + _email_note(context, draft))
     for message in await context.services.bulletins.preview(draft.bulletin, member):
-        await reply(update, message.html, from_buttons(message.buttons))
+        await reply(update, message.html, inline(message.buttons))
     return MENU
 
 
@@ -209,14 +207,14 @@ async def _items(update: Update, context: BotContext, draft: EditableDraft, acti
 async def _show_items(update: Update, context: BotContext, draft: EditableDraft,
                       page: int) -> None:
     services = context.services
-    older = await older_articles(services.db, draft, services.clock())
+    older = await services.bulletins.editor.older(draft)
     await _show(update, context, draft, _items_markup(draft, page, len(older)),
                 texts.ITEMS_HEADER)
 
 
 async def _older(update: Update, context: BotContext, draft: EditableDraft, action: str) -> int:
     services = context.services
-    older = await older_articles(services.db, draft, services.clock())
+    older = await services.bulletins.editor.older(draft)
     tz = services.config.tz
     listing = texts.older_articles(
         [(a.title, f"{a.published_at.astimezone(tz):%d %B %Y}") for a in older],
@@ -230,7 +228,7 @@ async def _older(update: Update, context: BotContext, draft: EditableDraft, acti
 async def _bring_back(update: Update, context: BotContext, draft: EditableDraft,
                       action: str) -> int:
     article_id = int(action.split(":")[1])
-    draft = await bring_back(context.services.db, draft, article_id)
+    draft = await context.services.bulletins.editor.bring_back(draft, article_id)
     order = reading_order(draft.bulletin)
     page = order.index(article_id) // ITEMS_PER_PAGE if article_id in order else 0
     await _show_items(update, context, draft, page)
@@ -240,12 +238,12 @@ async def _bring_back(update: Update, context: BotContext, draft: EditableDraft,
 async def _edit_item(update: Update, context: BotContext, draft: EditableDraft,
                      action: str) -> int:
     verb, article_id = action.split(":")
-    db = context.services.db
+    editor = context.services.bulletins.editor
     before = reading_order(draft.bulletin)
     if verb == "drop":
-        draft = await drop_item(db, draft, int(article_id))
+        draft = await editor.drop(draft, int(article_id))
     else:
-        draft = await move_item(db, draft, int(article_id), -1 if verb == "up" else 1)
+        draft = await editor.move(draft, int(article_id), -1 if verb == "up" else 1)
     if reading_order(draft.bulletin) != before:  # ↑ on the first item changes nothing
         order = before if verb == "drop" else reading_order(draft.bulletin)
         await _show_items(update, context, draft, order.index(int(article_id)) // ITEMS_PER_PAGE)
@@ -255,11 +253,12 @@ async def _edit_item(update: Update, context: BotContext, draft: EditableDraft,
 async def _confirm_send(update: Update, context: BotContext, draft: EditableDraft,
                         action: str) -> int:
     services = context.services
-    count = len(await members_repo.audience(services.db))
+    count = await services.bulletins.telegram_audience()
     emails = await services.bulletins.email_audience()
     await reply(update, texts.confirm_send(draft.record.title, count, emails,
                                            services.mailchimp is not None),
-                inline([[(texts.BUTTON_YES_SEND, "bl:send-yes"), (texts.BUTTON_NO, "bl:menu")]]))
+                inline([[(texts.BUTTON_YES_SEND, BULLETIN.data("send-yes")),
+                         (texts.BUTTON_NO, BULLETIN.data("menu"))]]))
     return MENU
 
 
@@ -272,14 +271,14 @@ async def _send(update: Update, context: BotContext, draft: EditableDraft, actio
             texts.NOT_SENT.format(reason=html.escape(str(error))), reply_markup=_menu_markup())
         return MENU
     await update.callback_query.edit_message_text(texts.SENDING, reply_markup=None)
-    return ConversationHandler.END
+    return await end(update)
 
 
 async def _ask_schedule(update: Update, context: BotContext, draft: EditableDraft,
                         action: str) -> int:
     _remember_summary(update, context)
-    await reply(update, texts.ASK_SCHEDULE.format(tz=context.services.config.timezone))
-    return SCHEDULE
+    return await ask(update, context, CONVERSATION, SCHEDULE,
+                     texts.ASK_SCHEDULE.format(tz=context.services.config.timezone))
 
 
 async def _cancel_draft(update: Update, context: BotContext, draft: EditableDraft,
@@ -292,7 +291,7 @@ async def _cancel_draft(update: Update, context: BotContext, draft: EditableDraf
     query = update.callback_query
     assert query is not None
     await query.edit_message_text(texts.DRAFT_CANCELLED, reply_markup=None)
-    return ConversationHandler.END
+    return await end(update)
 
 
 async def _latest(update: Update, context: BotContext, draft: EditableDraft,
@@ -315,10 +314,9 @@ async def receive_intro(update: Update, context: BotContext) -> int:
     if len(text) > INTRO_LIMIT:
         await reply(update, texts.INTRO_TOO_LONG.format(length=len(text), limit=INTRO_LIMIT))
         return INTRO
-    draft = await set_intro(context.services.db, await _current(context),
-                            "" if text == "-" else sanitise_html(plain_to_html(text)))
-    await _show_again(update, context, draft, texts.INTRO_SAVED)
-    return MENU
+    intro = "" if text == "-" else sanitise_html(plain_to_html(text))
+    draft = await context.services.bulletins.editor.set_intro(await _current(context), intro)
+    return await _show_again(update, context, draft, texts.INTRO_SAVED)
 
 
 async def receive_schedule(update: Update, context: BotContext) -> int:
@@ -330,7 +328,8 @@ async def receive_schedule(update: Update, context: BotContext) -> int:
         return SCHEDULE
     if len(meant) > 1:
         await reply(update, texts.WHICH_TIME, inline(
-            [[(_local(context, when), f"bl:at:{when.timestamp():.0f}")] for when in meant]))
+            [[(_local(context, when), BULLETIN.data("at", f"{when.timestamp():.0f}"))]
+             for when in meant]))
         return SCHEDULE
     return await _schedule_at(update, context, meant[0])
 
@@ -340,7 +339,7 @@ async def pick_schedule(update: Update, context: BotContext) -> int:
     query = update.callback_query
     assert query is not None and query.data is not None
     await close_buttons(update)
-    when = datetime.fromtimestamp(int(query.data.removeprefix("bl:at:")), UTC)
+    when = datetime.fromtimestamp(int(BULLETIN.parts(query.data)[1]), UTC)
     return await _schedule_at(update, context, when)
 
 
@@ -351,9 +350,8 @@ async def _schedule_at(update: Update, context: BotContext, when: datetime) -> i
         await reply(update, html.escape(str(error)))
         return SCHEDULE
     note = texts.ROUNDED_TO_SLOT if slot != when else ""
-    await _show_again(update, context, draft,
-                      texts.SCHEDULED.format(when=_local(context, slot)) + note)
-    return MENU
+    return await _show_again(update, context, draft,
+                             texts.SCHEDULED.format(when=_local(context, slot)) + note)
 
 
 def _local(context: BotContext, when: datetime) -> str:
@@ -361,6 +359,4 @@ def _local(context: BotContext, when: datetime) -> str:
     return f"{when.astimezone(context.services.config.tz):%A %d %B %Y, %H:%M}"
 
 
-async def leave(update: Update, context: BotContext) -> int:
-    await reply(update, member_texts.CANCELLED)
-    return ConversationHandler.END
+cancel = cancelling(SUMMARY_MESSAGE, member_texts.CANCELLED)

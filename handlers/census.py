@@ -12,11 +12,10 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import CallbackQuery, InlineKeyboardMarkup, InputFile, Update
-from telegram.ext import ConversationHandler
 
 from census import figures as reading
 from census.messages import (
-    PREFIX,
+    CENSUS,
     WEEK_CHOICES,
     answer_data,
     parse_answer,
@@ -27,12 +26,14 @@ from db.members import Member
 from handlers.access import admin_only, is_admin
 from handlers.context import BotContext
 from handlers.keyboards import inline
-from handlers.replies import close_buttons, reply
+from handlers.replies import cancelling, close_buttons, end, reply
+from handlers.steps import ask
 from wording import census as texts
 from wording import members as member_texts
 
 COUNT, WEEKS, CLOSED = range(3)
 DRAFT = "census"
+CONVERSATION = "census_figures"
 
 
 def _draft(context: BotContext) -> dict[str, Any]:
@@ -52,17 +53,17 @@ def with_census_invite(context: BotContext, html: str,
     services configured, ``html`` alone."""
     if not context.services.census.services:
         return html, None
-    return f"{html}\n\n{texts.INVITE}", inline([[(texts.BUTTON_JOIN, f"{PREFIX}:join")],
-                                               [(texts.BUTTON_NOT_FOR_US, f"{PREFIX}:no")]])
+    return f"{html}\n\n{texts.INVITE}", inline([[(texts.BUTTON_JOIN, CENSUS.data("join"))],
+                                               [(texts.BUTTON_NOT_FOR_US, CENSUS.data("no"))]])
 
 
 async def _picker(update: Update, context: BotContext, member: Member) -> None:
     census = context.services.census
     participant = await census.participant(member)
     chosen = set(participant.services) if participant else set()
-    rows = [[(f"{'✅' if s.slug in chosen else '⬜'} {s.title}", f"{PREFIX}:s:{s.slug}")]
+    rows = [[(f"{'✅' if s.slug in chosen else '⬜'} {s.title}", CENSUS.data("s", s.slug))]
             for s in census.services]
-    rows.append([(texts.BUTTON_DONE, f"{PREFIX}:done")])
+    rows.append([(texts.BUTTON_DONE, CENSUS.data("done"))])
     query = update.callback_query
     if query is not None and query.message is not None:
         await query.edit_message_text(texts.PICK_SERVICES, reply_markup=inline(rows))
@@ -89,7 +90,7 @@ async def taking_part_button(update: Update, context: BotContext) -> None:
         return
     query, data, member = pressed
     census = context.services.census
-    action = data.removeprefix(f"{PREFIX}:")
+    action = ":".join(CENSUS.parts(data))
     if action == "no":
         await close_buttons(update, texts.NOT_FOR_US)
         return
@@ -113,8 +114,8 @@ async def services_done(update: Update, context: BotContext) -> None:
         return
     await query.answer()
     await query.edit_message_text(texts.ASK_NAMED, reply_markup=inline([[
-        (texts.BUTTON_NAME_US, f"{PREFIX}:named:yes"),
-        (texts.BUTTON_ANONYMOUS, f"{PREFIX}:named:no"),
+        (texts.BUTTON_NAME_US, CENSUS.data("named", "yes")),
+        (texts.BUTTON_ANONYMOUS, CENSUS.data("named", "no")),
     ]]))
 
 
@@ -170,13 +171,12 @@ async def start_figures(update: Update, context: BotContext) -> int:
     service = context.services.census.service(slug)
     if service is None or await _member(update, context) is None:
         await query.answer(texts.NOT_TAKING_PART, show_alert=True)
-        return ConversationHandler.END
+        return await end(update)
     await close_buttons(update)
     draft = _draft(context)
     draft.clear()
     draft.update(month=month, slug=slug)
-    await reply(update, texts.ask_count(service))
-    return COUNT
+    return await ask(update, context, CONVERSATION, COUNT, texts.ask_count(service))
 
 
 async def _ask_weeks(update: Update, context: BotContext, waiting: int) -> int:
@@ -187,20 +187,18 @@ async def _ask_weeks(update: Update, context: BotContext, waiting: int) -> int:
         return await _ask_closed(update, context)
     service = context.services.census.service(draft["slug"])
     assert service is not None
-    await reply(update, texts.ask_weeks(service), inline([
-        [(str(w), f"{PREFIX}:w:{w}") for w in WEEK_CHOICES[:4]],
-        [(str(w), f"{PREFIX}:w:{w}") for w in WEEK_CHOICES[4:]],
+    return await ask(update, context, CONVERSATION, WEEKS, texts.ask_weeks(service), inline([
+        [(str(w), CENSUS.data("w", w)) for w in WEEK_CHOICES[:4]],
+        [(str(w), CENSUS.data("w", w)) for w in WEEK_CHOICES[4:]],
     ]))
-    return WEEKS
 
 
 async def _ask_closed(update: Update, context: BotContext) -> int:
     service = context.services.census.service(_draft(context)["slug"])
     assert service is not None
-    await reply(update, texts.ask_closed(service), inline([[
-        (texts.BUTTON_CLOSED, f"{PREFIX}:c:yes"), (texts.BUTTON_OPEN, f"{PREFIX}:c:no"),
+    return await ask(update, context, CONVERSATION, CLOSED, texts.ask_closed(service), inline([[
+        (texts.BUTTON_CLOSED, CENSUS.data("c", "yes")), (texts.BUTTON_OPEN, CENSUS.data("c", "no")),
     ]]))
-    return CLOSED
 
 
 async def _typed(update: Update, context: BotContext, question: str, state: int,
@@ -214,7 +212,7 @@ async def _typed(update: Update, context: BotContext, question: str, state: int,
     confirm = None
     if result.code == reading.UNLIKELY and result.value is not None:
         confirm = inline([[(texts.BUTTON_THAT_IS_RIGHT.format(count=result.value),
-                            f"{PREFIX}:n:{result.value}")]])
+                            CENSUS.data("n", result.value))]])
     await reply(update, texts.problem(question, result.code, result.value), confirm)
     return state
 
@@ -250,24 +248,20 @@ async def closed_button(update: Update, context: BotContext) -> int:
     draft = _draft(context)
     member = await _member(update, context)
     if member is None:
-        await close_buttons(update, texts.NOT_A_MEMBER)
-        return ConversationHandler.END
+        return await end(update, texts.NOT_A_MEMBER)
     figures = Figures(draft["waiting"], draft["weeks"], query.data.endswith(":yes"))
     outcome = await context.services.census.answer(member, draft["month"], draft["slug"],
                                                    figures)
     draft.clear()
     await _show_outcome(update, context, outcome)
-    return ConversationHandler.END
+    return await end(update)
 
 
 async def figures_first(update: Update, context: BotContext) -> None:
     await reply(update, texts.FIGURES_FIRST)
 
 
-async def cancel(update: Update, context: BotContext) -> int:
-    _draft(context).clear()
-    await reply(update, member_texts.CANCELLED)
-    return ConversationHandler.END
+cancel = cancelling(DRAFT, member_texts.CANCELLED)
 
 
 # --- /census --------------------------------------------------------------------------------------
@@ -291,9 +285,9 @@ async def census_command(update: Update, context: BotContext) -> None:
     month = state.month.month
     rows = [[(texts.button_answer(s.title, s.slug in mine.answers),
               answer_data("fig", month, s.slug))] for s in services] if state.open else []
-    rows += [[(texts.BUTTON_MY_SERVICES, f"{PREFIX}:join"),
-              (texts.BUTTON_NAMING, f"{PREFIX}:done")],
-             [(texts.BUTTON_LEAVE, f"{PREFIX}:leave")]]
+    rows += [[(texts.BUTTON_MY_SERVICES, CENSUS.data("join")),
+              (texts.BUTTON_NAMING, CENSUS.data("done"))],
+             [(texts.BUTTON_LEAVE, CENSUS.data("leave"))]]
     await reply(update, texts.my_month(month, state.open, state.closes_at, census.tz,
                                        services, mine.answers, mine.participant.named),
                 inline(rows))
@@ -308,7 +302,7 @@ async def officer_view(update: Update, context: BotContext) -> None:
     await reply(update, texts.dashboard(state.month.month, state.open, state.closes_at,
                                         census.tz, board.answered, board.not_answered,
                                         board.rows),
-                inline([[(texts.BUTTON_CSV, f"{PREFIX}:csv")]]))
+                inline([[(texts.BUTTON_CSV, CENSUS.data("csv"))]]))
     await update.effective_chat.send_photo(
         InputFile(await census.chart(), filename="waiting-lists.png"),
         caption=texts.CHART_CAPTION_OFFICER)

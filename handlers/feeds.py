@@ -3,32 +3,28 @@ let the officer file the articles no theme claimed."""
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Update
 
-from bulletins.drafts import DraftError, EditableDraft, file_under, unthemed
-from db import themes as themes_repo
+from bulletins.drafts import DraftError, EditableDraft, unthemed
+from delivery.messages import Callbacks
 from feeds.sanitise import plain_summary
 from handlers.access import admin_only
 from handlers.context import BotContext
+from handlers.keyboards import inline
 from handlers.replies import reply
 from wording import bulletins as texts
 
-FILE_PREFIX = "fl:"
+FILE = Callbacks("fl")
 """``fl:<n>`` shows the n-th article without a theme; ``fl:<n>:<article>:<slug>`` files it."""
 SUMMARY_LIMIT = 300
 
 
 def _parse_file(data: str) -> tuple[int, int | None, str | None]:
-    position, _, rest = data.removeprefix(FILE_PREFIX).partition(":")
-    if not rest:
+    position, *filing = FILE.parts(data)
+    if not filing:
         return int(position), None, None
-    article_id, _, slug = rest.partition(":")
+    article_id, slug = filing
     return int(position), int(article_id), slug
-
-
-def _file_markup(count: int) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup([[InlineKeyboardButton(
-        texts.BUTTON_FILE.format(count=count), callback_data=f"{FILE_PREFIX}0")]])
 
 
 @admin_only("fetch")
@@ -42,8 +38,9 @@ async def fetch_command(update: Update, context: BotContext) -> None:
     draft = await services.bulletins.open_draft()
     waiting = len(unthemed(draft))
     held = sum(len(section.items) for section in draft.bulletin.sections)
+    file = [[(texts.BUTTON_FILE.format(count=waiting), FILE.data(0))]] if waiting else []
     await reply(update, texts.fetch_report(report.feeds, draft.record.title, held, waiting),
-                _file_markup(waiting) if waiting else None)
+                inline(file))
 
 
 @admin_only("fetch")
@@ -56,11 +53,11 @@ async def file_button(update: Update, context: BotContext) -> None:
     note = ""
     if article_id is not None and slug is not None:
         try:
-            draft = await file_under(context.services.db, draft, article_id, slug)
+            draft = await context.services.bulletins.editor.file_under(draft, article_id, slug)
         except DraftError as error:
             await query.answer(str(error), show_alert=True)
             return
-        titles = await themes_repo.titles(context.services.db)
+        titles = await context.services.members.theme_titles()
         filed = next((i.title for s in draft.bulletin.sections for i in s.items
                       if i.article_id == article_id), "")
         note = texts.FILE_FILED.format(title=filed, theme=titles.get(slug, slug))
@@ -78,12 +75,8 @@ async def _show_unthemed(update: Update, context: BotContext, draft: EditableDra
         return
     item = waiting[position]
     summary = plain_summary(item.summary_html, SUMMARY_LIMIT)
-    themes = await themes_repo.list_active(context.services.db)
-    rows = [[InlineKeyboardButton(
-        theme.title, callback_data=f"{FILE_PREFIX}{position}:{item.article_id}:{theme.slug}")]
-        for theme in themes]
-    rows.append([InlineKeyboardButton(texts.BUTTON_LEAVE_UNFILED,
-                                      callback_data=f"{FILE_PREFIX}{position + 1}")])
+    rows = [[(theme.title, FILE.data(position, item.article_id, theme.slug))]
+            for theme in await context.services.members.themes()]
+    rows.append([(texts.BUTTON_LEAVE_UNFILED, FILE.data(position + 1))])
     await query.edit_message_text(
-        texts.file_ask(item.title, summary, position + 1, len(waiting)),
-        reply_markup=InlineKeyboardMarkup(rows))
+        texts.file_ask(item.title, summary, position + 1, len(waiting)), reply_markup=inline(rows))

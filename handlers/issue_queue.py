@@ -11,20 +11,22 @@ from html import escape
 
 from telegram import InputFile, Update
 from telegram.error import BadRequest
-from telegram.ext import ConversationHandler
 
-from db import themes as themes_repo
 from db.issues import Actor, Issue
+from delivery.messages import CallbackData, Callbacks
 from handlers.access import admin_only
 from handlers.context import BotContext
 from handlers.keyboards import inline
 from handlers.replies import (
+    cancelling,
     close_buttons,
+    end,
     problem_text,
     reply,
     reply_in_parts,
     split_for_telegram,
 )
+from handlers.steps import ask
 from issues.publication import PUBLISHABLE
 from issues.queue import (
     ACCEPT_FROM,
@@ -36,15 +38,16 @@ from issues.queue import (
     RESPOND_FROM,
 )
 from issues.raising import REASON, check_length
-from issues.summary import summarise
 from wording import issues as texts
 
 log = logging.getLogger(__name__)
 WAIT_TEXT = 0
+CONVERSATION = "issue_officer_words"
 PENDING = "issue_step"
 CARD = "issue_card"  # the issue whose card was last shown, so a step refreshes that card
 MAX_ISSUE_BUTTONS = 90
-Rows = list[list[tuple[str, str]]]
+QUEUE, REPORT = Callbacks("iq"), Callbacks("rp")
+Rows = list[list[tuple[str, CallbackData]]]
 
 
 def _officer_id(update: Update) -> int:
@@ -52,10 +55,10 @@ def _officer_id(update: Update) -> int:
     return update.effective_user.id
 
 
-async def _issue_from(update: Update, context: BotContext, index: int = 2) -> Issue | None:
+async def _issue_from(update: Update, context: BotContext, index: int = 1) -> Issue | None:
     """The issue named by the pressed button's data (``iq:<step>:<id>...``)."""
     assert update.callback_query is not None and update.callback_query.data is not None
-    issue_id = int(update.callback_query.data.split(":")[index])
+    issue_id = int(QUEUE.parts(update.callback_query.data)[index])
     return await context.services.issues.queue.find(issue_id)
 
 
@@ -65,45 +68,46 @@ async def _issue_from(update: Update, context: BotContext, index: int = 2) -> Is
 async def queue_command(update: Update, context: BotContext) -> None:
     groups = await context.services.issues.queue.overview()
     if not groups:
-        await reply(update, texts.QUEUE_EMPTY, inline([[(texts.BUTTON_CSV, "iq:csv")]]))
+        await reply(update, texts.QUEUE_EMPTY, inline([[(texts.BUTTON_CSV, QUEUE.data("csv"))]]))
         return
     summary = texts.queue_summary([(g.theme_title, g.organisations, g.summaries) for g in groups])
     issues = [s.issue for g in groups for s in g.summaries][:MAX_ISSUE_BUTTONS]
-    buttons = [(issue.ref, f"iq:open:{issue.id}") for issue in issues]
+    buttons = [(issue.ref, QUEUE.data("open", issue.id)) for issue in issues]
     rows: Rows = [buttons[i:i + 3] for i in range(0, len(buttons), 3)]
-    await reply_in_parts(update, summary, inline([*rows, [(texts.BUTTON_CSV, "iq:csv")]]))
+    await reply_in_parts(update, summary, inline([*rows, [(texts.BUTTON_CSV, QUEUE.data("csv"))]]))
 
 
 def _card_buttons(issue: Issue, boards: list[str], published: bool) -> Rows:
     rows: Rows = []
     if issue.status in ACCEPT_FROM:
-        rows += [[(texts.BUTTON_ACCEPT.format(board=board), f"iq:acc:{issue.id}:{i}")]
+        rows += [[(texts.BUTTON_ACCEPT.format(board=board), QUEUE.data("acc", issue.id, i))]
                  for i, board in enumerate(boards)]
     steps = [(MERGE_FROM, texts.BUTTON_MERGE, "mrg"), (DECLINE_FROM, texts.BUTTON_DECLINE, "dec"),
              (REFER_FROM, texts.BUTTON_REFER, "ref")]
-    rows.append([(label, f"iq:{step}:{issue.id}") for allowed, label, step in steps
+    rows.append([(label, QUEUE.data(step, issue.id)) for allowed, label, step in steps
                  if issue.status in allowed])
     if issue.status in CLOSE_FROM:
         rows += [[(texts.BUTTON_CLOSE.format(outcome=texts.OUTCOME_WORDS[o]),
-                   f"iq:close:{issue.id}:{o}")] for o in OUTCOMES]
+                   QUEUE.data("close", issue.id, o))] for o in OUTCOMES]
     if issue.status in PUBLISHABLE:
         rows.append([(texts.BUTTON_REPUBLISH if published else texts.BUTTON_PUBLISH,
-                      f"iq:pub:{issue.id}")])
+                      QUEUE.data("pub", issue.id))])
     if published:
-        rows.append([(texts.BUTTON_UNPUBLISH, f"iq:unpub:{issue.id}")])
-    rows.append([(texts.BUTTON_REDACT, f"iq:red:{issue.id}")])
+        rows.append([(texts.BUTTON_UNPUBLISH, QUEUE.data("unpub", issue.id))])
+    rows.append([(texts.BUTTON_REDACT, QUEUE.data("red", issue.id))])
     rows.append(_ways_on(issue))
     return [row for row in rows if row]
 
 
-def _ways_on(issue: Issue) -> list[tuple[str, str]]:
-    return [(texts.BUTTON_NEXT_ISSUE, f"iq:next:{issue.id}"), (texts.BUTTON_BACK, "iq:list")]
+def _ways_on(issue: Issue) -> list[tuple[str, CallbackData]]:
+    return [(texts.BUTTON_NEXT_ISSUE, QUEUE.data("next", issue.id)),
+            (texts.BUTTON_BACK, QUEUE.data("list"))]
 
 
 async def _card(context: BotContext, issue: Issue) -> str:
     services = context.services
-    summary = await summarise(services.db, issue)
-    titles = await themes_repo.titles(services.db)
+    summary = await services.issues.queue.summary(issue)
+    titles = await services.members.theme_titles()
     history = await services.issues.queue.history(issue)
     duplicates = await services.issues.queue.possible_duplicates(issue)
     card = texts.issue_card(summary, titles.get(issue.theme_slug, issue.theme_slug), history,
@@ -138,7 +142,7 @@ async def next_card(update: Update, context: BotContext) -> None:
     await close_buttons(update)
     following = await context.services.issues.queue.next_after(issue) if issue else None
     if following is None:
-        await reply(update, texts.QUEUE_END, inline([[(texts.BUTTON_BACK, "iq:list")]]))
+        await reply(update, texts.QUEUE_END, inline([[(texts.BUTTON_BACK, QUEUE.data("list"))]]))
         return
     await _send_card(update, context, following)
 
@@ -184,7 +188,7 @@ async def accept(update: Update, context: BotContext) -> None:
     issue = await _issue_from(update, context)
     await close_buttons(update)
     boards = context.services.issues.boards
-    index = int(update.callback_query.data.split(":")[3])
+    index = int(QUEUE.parts(update.callback_query.data)[2])
     if issue is None or index >= len(boards):
         return
     queue = context.services.issues.queue
@@ -203,14 +207,14 @@ async def merge_pick(update: Update, context: BotContext) -> None:
         await reply(update, texts.MERGE_NONE)
         return
     rows: Rows = [[(f"{c.ref}: {texts.snippet(c.what_happening, 40)}",
-                    f"iq:into:{issue.id}:{c.id}")] for c in candidates[:20]]
+                    QUEUE.data("into", issue.id, c.id))] for c in candidates[:20]]
     await reply(update, texts.MERGE_PICK.format(ref=issue.ref), inline(rows))
 
 
 @admin_only("queue")
 async def merge_into(update: Update, context: BotContext) -> None:
     issue = await _issue_from(update, context)
-    target = await _issue_from(update, context, index=3)
+    target = await _issue_from(update, context, index=2)
     await close_buttons(update)
     if issue is None or target is None:
         return
@@ -225,7 +229,7 @@ async def close_issue(update: Update, context: BotContext) -> None:
     await close_buttons(update)
     if issue is None:
         return
-    outcome = update.callback_query.data.split(":")[3]
+    outcome = QUEUE.parts(update.callback_query.data)[2]
     queue = context.services.issues.queue
     await _done(update, context, issue,
                 await queue.close(issue, outcome, Actor("officer", _officer_id(update))))
@@ -254,11 +258,11 @@ async def _ask_words(update: Update, context: BotContext, step: str, issue: Issu
     assert context.user_data is not None
     context.user_data[PENDING] = {"step": step, "issue": issue.id}
     if step == "pub":
-        await reply(update, texts.ask_public_summary(issue),
-                    inline([[(texts.BUTTON_MEMBER_WORDS, f"iq:pubw:{issue.id}")]]))
+        question = texts.ask_public_summary(issue)
+        markup = inline([[(texts.BUTTON_MEMBER_WORDS, QUEUE.data("pubw", issue.id))]])
     else:
-        await reply(update, ASKS[step].format(ref=escape(issue.ref)))
-    return WAIT_TEXT
+        question, markup = ASKS[step].format(ref=escape(issue.ref)), None
+    return await ask(update, context, CONVERSATION, WAIT_TEXT, question, markup)
 
 
 @admin_only("queue")
@@ -267,12 +271,12 @@ async def ask_words_button(update: Update, context: BotContext) -> int:
     issue = await _issue_from(update, context)
     await close_buttons(update)
     if issue is None:
-        return ConversationHandler.END
-    step = update.callback_query.data.split(":")[1]
+        return await end(update)
+    step = QUEUE.parts(update.callback_query.data)[0]
     if step == "pub" and issue.status not in PUBLISHABLE:
         await reply(update, texts.NOT_PUBLISHABLE.format(ref=escape(issue.ref),
                                                          status=texts.status_words(issue)))
-        return ConversationHandler.END
+        return await end(update)
     return await _ask_words(update, context, step, issue)
 
 
@@ -281,14 +285,14 @@ async def respond_command(update: Update, context: BotContext) -> int:
     args = context.args or []
     if not args:
         await reply(update, texts.RESPOND_USAGE)
-        return ConversationHandler.END
+        return await end(update)
     issue = await context.services.issues.queue.find(args[0])
     if issue is None:
         await reply(update, texts.UNKNOWN_REF.format(ref=escape(args[0])))
-        return ConversationHandler.END
+        return await end(update)
     if issue.status not in RESPOND_FROM:
         await _done(update, context, issue, None)
-        return ConversationHandler.END
+        return await end(update)
     return await _ask_words(update, context, "rsp", issue)
 
 
@@ -308,10 +312,10 @@ async def words_received(update: Update, context: BotContext) -> int:
     queue = context.services.issues.queue
     issue = await queue.find(pending["issue"]) if pending else None
     if pending is None or issue is None:
-        return ConversationHandler.END
+        return await end(update)
     step = {"dec": queue.decline, "ref": queue.refer, "rsp": queue.respond}[pending["step"]]
     await _done(update, context, issue, await step(issue, checked, _officer_id(update)))
-    return ConversationHandler.END
+    return await end(update)
 
 
 async def _redaction_received(update: Update, context: BotContext, words: str) -> int:
@@ -320,16 +324,16 @@ async def _redaction_received(update: Update, context: BotContext, words: str) -
     queue = context.services.issues.queue
     issue = await queue.find(pending["issue"])
     if issue is None or not words:
-        return ConversationHandler.END
+        return await end(update)
     count = await queue.redact(issue, words, _officer_id(update))
     if not count:
         await reply(update, texts.REDACT_NONE.format(ref=escape(issue.ref)))
-        return ConversationHandler.END
+        return await end(update)
     changed = await queue.find(issue.id) or issue
     await _refresh_card(update, context, changed)
     await reply(update, texts.REDACT_DONE.format(ref=escape(issue.ref), count=count),
                 inline([_ways_on(changed)]))
-    return ConversationHandler.END
+    return await end(update)
 
 
 async def _summary_received(update: Update, context: BotContext, text: str) -> int:
@@ -348,7 +352,7 @@ async def _summary_received(update: Update, context: BotContext, text: str) -> i
     if issue is not None:
         await _published(update, context, issue,
                          await publishing.approve(issue, checked, _officer_id(update)))
-    return ConversationHandler.END
+    return await end(update)
 
 
 async def _published(update: Update, context: BotContext, issue: Issue, done: bool) -> None:
@@ -371,7 +375,7 @@ async def publish_member_words(update: Update, context: BotContext) -> int:
         publishing = context.services.issues.publishing
         await _published(update, context, issue,
                          await publishing.approve_member_words(issue, _officer_id(update)))
-    return ConversationHandler.END
+    return await end(update)
 
 
 @admin_only("queue")
@@ -383,11 +387,7 @@ async def unpublish(update: Update, context: BotContext) -> None:
         await reply(update, texts.unpublished(issue.ref))
 
 
-async def cancel_words(update: Update, context: BotContext) -> int:
-    assert context.user_data is not None
-    context.user_data.pop(PENDING, None)
-    await reply(update, texts.OFFICER_CANCELLED)
-    return ConversationHandler.END
+cancel = cancelling(PENDING, texts.OFFICER_CANCELLED)
 
 
 # --- /report ------------------------------------------------------------------------------------
@@ -396,7 +396,7 @@ async def cancel_words(update: Update, context: BotContext) -> int:
 async def report_command(update: Update, context: BotContext) -> None:
     boards = context.services.issues.boards
     await reply(update, texts.REPORT_PICK_BOARD,
-                inline([[(board, f"rp:{i}")] for i, board in enumerate(boards)]))
+                inline([[(board, REPORT.data(i))] for i, board in enumerate(boards)]))
 
 
 @admin_only("report")
@@ -406,7 +406,7 @@ async def report_board(update: Update, context: BotContext) -> None:
     await close_buttons(update)
     services = context.services
     boards = services.issues.boards
-    index = int(update.callback_query.data.removeprefix("rp:"))
+    index = int(REPORT.parts(update.callback_query.data)[0])
     if index >= len(boards):
         return
     files = await services.issues.board_report(boards[index])

@@ -16,6 +16,7 @@ from telegram import Update
 from telegram.ext import Application, BaseHandler, ConversationHandler, filters
 
 from handlers.context import BotContext
+from handlers.replies import end
 
 TYPED_TEXT = filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND
 """A new text message: edits of earlier answers are not answers to the current question."""
@@ -24,7 +25,7 @@ _OTHER_COMMAND = filters.COMMAND & ~filters.Regex(r"^/cancel(@\w+)?(\s|$)")
 
 
 async def _end(update: Update, context: BotContext) -> int:
-    return ConversationHandler.END
+    return await end(update)
 
 
 async def _nothing(update: Update, context: BotContext) -> None:

@@ -7,17 +7,20 @@ from datetime import timedelta
 from typing import Any
 
 from telegram import Update
-from telegram.ext import ConversationHandler
 
 from db.meetings import Meeting
+from delivery.messages import Callbacks
 from handlers.access import admin_only
 from handlers.context import BotContext
 from handlers.keyboards import inline
-from handlers.replies import close_buttons, reply
+from handlers.replies import cancelling, close_buttons, end, reply
+from handlers.steps import ask
 from wording import meetings as texts
 
 PICK, TEXT, CONFIRM = range(3)
+NOTES = Callbacks("notes")
 DRAFT = "meeting_notes"
+CONVERSATION = "meeting_notes"
 NOTES_LIMIT = 3500
 """Room for the heading inside Telegram's 4096 characters."""
 WITHIN = timedelta(days=60)
@@ -33,30 +36,31 @@ async def _meeting(context: BotContext) -> Meeting | None:
     return await context.services.meetings.get(_draft(context)["meeting_id"])
 
 
-@admin_only("notes")
+@admin_only(NOTES.data())
 async def start(update: Update, context: BotContext) -> int:
     service = context.services.meetings
     meetings = await service.ended(WITHIN)
     if not meetings:
         await reply(update, texts.NOTES_NONE)
-        return ConversationHandler.END
-    await reply(update, texts.NOTES_PICK, inline(
-        [[(texts.menu_button(m, service.tz), f"notes:m:{m.id}")] for m in meetings[:20]]))
-    return PICK
+        return await end(update)
+    return await ask(update, context, CONVERSATION, PICK, texts.NOTES_PICK, inline(
+        [[(texts.menu_button(m, service.tz), NOTES.data("m", m.id))] for m in meetings[:20]]))
 
 
 async def pick(update: Update, context: BotContext) -> int:
     assert update.callback_query is not None and update.callback_query.data is not None
-    meeting_id = int(update.callback_query.data.removeprefix("notes:m:"))
+    meeting_id = int(NOTES.parts(update.callback_query.data)[1])
     meeting = await context.services.meetings.get(meeting_id)
     assert meeting is not None, "only existing meetings are offered"
     if meeting.notes_sent_at is not None:
-        await close_buttons(update, texts.notes_already(meeting, context.services.config.tz))
-        return ConversationHandler.END
+        return await end(update, texts.notes_already(meeting, context.services.config.tz))
     _draft(context).update(meeting_id=meeting_id)
     await close_buttons(update)
-    await reply(update, texts.notes_ask(meeting, NOTES_LIMIT))
-    return TEXT
+    return await _ask_notes(update, context, meeting)
+
+
+async def _ask_notes(update: Update, context: BotContext, meeting: Meeting) -> int:
+    return await ask(update, context, CONVERSATION, TEXT, texts.notes_ask(meeting, NOTES_LIMIT))
 
 
 async def receive(update: Update, context: BotContext) -> int:
@@ -72,14 +76,15 @@ async def receive(update: Update, context: BotContext) -> int:
     count = len(await service.notes_audience(meeting))
     if count == 0:
         await reply(update, texts.NOTES_NOBODY)
-        return ConversationHandler.END
-    _draft(context)["notes"] = notes
+        return await end(update)
+    _draft(context)[NOTES.data()] = notes
+    # The preview before the step: killed in between, the officer sends the notes again.
     await reply(update, texts.notes_message(meeting, notes, service.tz))
     theme = await service.cards.theme_title(meeting)
-    await reply(update, texts.notes_confirm(count, theme), inline([
-        [(texts.BUTTON_SEND_NOTES, "notes:send")],
-        [(texts.BUTTON_CHANGE_NOTES, "notes:edit"), (texts.BUTTON_STOP, "notes:stop")]]))
-    return CONFIRM
+    return await ask(update, context, CONVERSATION, CONFIRM, texts.notes_confirm(count, theme),
+                     inline([[(texts.BUTTON_SEND_NOTES, NOTES.data("send"))],
+                             [(texts.BUTTON_CHANGE_NOTES, NOTES.data("edit")),
+                              (texts.BUTTON_STOP, NOTES.data("stop"))]]))
 
 
 async def confirm(update: Update, context: BotContext) -> int:
@@ -87,21 +92,17 @@ async def confirm(update: Update, context: BotContext) -> int:
     choice = update.callback_query.data
     meeting = await _meeting(context)
     assert meeting is not None
-    if choice == "notes:edit":
+    if choice == NOTES.data("edit"):
         await close_buttons(update)
-        await reply(update, texts.notes_ask(meeting, NOTES_LIMIT))
-        return TEXT
-    if choice == "notes:stop":
+        return await _ask_notes(update, context, meeting)
+    if choice == NOTES.data("stop"):
         await close_buttons(update, texts.NOTES_STOPPED)
     else:
         count = await context.services.meetings.post_notes(
-            meeting, _draft(context)["notes"], update.effective_chat.id)
+            meeting, _draft(context)[NOTES.data()], update.effective_chat.id)
         await close_buttons(update, texts.NOTES_SENT.format(count=count))
     _draft(context).clear()
-    return ConversationHandler.END
+    return await end(update)
 
 
-async def stop(update: Update, context: BotContext) -> int:
-    _draft(context).clear()
-    await reply(update, texts.NOTES_STOPPED)
-    return ConversationHandler.END
+cancel = cancelling(DRAFT, texts.NOTES_STOPPED)

@@ -7,14 +7,16 @@ from telegram import CallbackQuery, InlineKeyboardMarkup, InputFile, Update
 from telegram.error import BadRequest
 
 from db.meetings import Meeting
+from delivery.messages import Callbacks
 from handlers.access import admin_only
 from handlers.context import BotContext
-from handlers.keyboards import from_buttons, inline
+from handlers.keyboards import inline
 from handlers.replies import reply, reply_in_parts
 from meetings.ics import filename
 from meetings.messages import buttons
 from wording import meetings as texts
 
+ATTENDEES = Callbacks("att")
 SHOWN = 10
 """At most this many meetings in one /meetings or /attendees, so a reply stays readable."""
 
@@ -33,7 +35,7 @@ async def list_meetings(update: Update, context: BotContext) -> None:
     await reply(update, texts.UPCOMING_HEADER.format(count=len(upcoming)))
     for meeting in upcoming:
         message = await services.meetings.cards.for_member(meeting, member.id)
-        await reply(update, message.html, from_buttons(message.buttons))
+        await reply(update, message.html, inline(message.buttons))
 
 
 async def _open_meeting(query: CallbackQuery, context: BotContext) -> Meeting | None:
@@ -58,7 +60,7 @@ async def rsvp_button(update: Update, context: BotContext) -> None:
         return
     choice = query.data.rsplit(":", 1)[1]
     result = await context.services.meetings.rsvps.answer(meeting, member.id, choice)
-    await _show_keyboard(query, from_buttons(buttons(meeting, result.answer, result.full)))
+    await _show_keyboard(query, inline(buttons(meeting, result.answer, result.full)))
     await query.answer(texts.answered(result.answer, result.position))
 
 
@@ -95,7 +97,7 @@ async def attendees(update: Update, context: BotContext) -> None:
     for meeting in meetings:
         groups = await service.attendance(meeting)
         await reply_in_parts(update, texts.attendance(meeting, service.tz, groups),
-                             inline([[(texts.BUTTON_CSV, f"att:{meeting.id}")]]))
+                             inline([[(texts.BUTTON_CSV, ATTENDEES.data(meeting.id))]]))
 
 
 @admin_only("attendees")
@@ -103,7 +105,7 @@ async def attendees_csv(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None and query.data is not None and update.effective_chat is not None
     service = context.services.meetings
-    meeting = await service.get(int(query.data.removeprefix("att:")))
+    meeting = await service.get(int(ATTENDEES.parts(query.data)[0]))
     if meeting is None:
         await query.answer(texts.MEETING_NOT_FOUND, show_alert=True)
         return

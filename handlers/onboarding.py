@@ -10,13 +10,13 @@ from __future__ import annotations
 from typing import Any
 
 from telegram import Update
-from telegram.ext import ConversationHandler
 
 from db.members import MemberDetails
+from delivery.messages import Callbacks
 from handlers.census import with_census_invite
 from handlers.context import BotContext
 from handlers.keyboards import inline
-from handlers.replies import close_buttons, problem_text, reply
+from handlers.replies import cancelling, close_buttons, end, problem_text, reply
 from handlers.steps import ask
 from handlers.themes import send_theme_picker
 from members import details as rules
@@ -24,7 +24,9 @@ from wording import members as texts
 
 PRIVACY, ORGANISATION, NAME, ROLE, EMAIL, EMAIL_CONSENT, UPDATE_CHOICE = range(7)
 ANSWERS = "join"
-NAME_OF_CONVERSATION = "onboarding"
+JOIN = Callbacks("join")
+SKIP_EMAIL = [[(texts.BUTTON_SKIP, JOIN.data("skip-email"))]]
+CONVERSATION = "onboarding"
 
 
 def _answers(context: BotContext) -> dict[str, Any]:
@@ -38,29 +40,27 @@ async def start(update: Update, context: BotContext) -> int:
     _answers(context).clear()
     member = await context.services.members.find(update.effective_user.id)
     if member is not None:
-        await reply(update, texts.already_registered(member), inline([[
-            (texts.BUTTON_UPDATE_DETAILS, "join:update"), (texts.BUTTON_KEEP_DETAILS, "join:keep"),
-        ]]))
-        return UPDATE_CHOICE
-    await reply(update, f"{texts.WELCOME}\n\n{texts.PRIVACY_NOTICE}", inline([[
-        (texts.BUTTON_AGREE, "join:agree"), (texts.BUTTON_DECLINE, "join:decline"),
-    ]]))
-    return PRIVACY
+        return await ask(update, context, CONVERSATION, UPDATE_CHOICE,
+                         texts.already_registered(member), inline([[
+                             (texts.BUTTON_UPDATE_DETAILS, JOIN.data("update")),
+                             (texts.BUTTON_KEEP_DETAILS, JOIN.data("keep"))]]))
+    return await ask(update, context, CONVERSATION, PRIVACY,
+                     f"{texts.WELCOME}\n\n{texts.PRIVACY_NOTICE}", inline([[
+                         (texts.BUTTON_AGREE, JOIN.data("agree")),
+                         (texts.BUTTON_DECLINE, JOIN.data("decline"))]]))
 
 
 async def agree(update: Update, context: BotContext) -> int:
     await close_buttons(update)
-    return await ask(update, context, NAME_OF_CONVERSATION, ORGANISATION, texts.ASK_ORGANISATION)
+    return await ask(update, context, CONVERSATION, ORGANISATION, texts.ASK_ORGANISATION)
 
 
 async def decline(update: Update, context: BotContext) -> int:
-    await close_buttons(update, texts.DECLINED)
-    return ConversationHandler.END
+    return await end(update, texts.DECLINED)
 
 
 async def keep_details(update: Update, context: BotContext) -> int:
-    await close_buttons(update, texts.KEPT)
-    return ConversationHandler.END
+    return await end(update, texts.KEPT)
 
 
 async def _ask_text(update: Update, context: BotContext, field: str, rule: rules.TextRule,
@@ -73,8 +73,8 @@ async def _ask_text(update: Update, context: BotContext, field: str, rule: rules
         await reply(update, problem_text(checked))
         return this_state
     _answers(context)[field] = checked
-    return await ask(update, context, NAME_OF_CONVERSATION, next_state, next_question,
-                     inline([[(texts.BUTTON_SKIP, "join:skip-email")]]) if next_state == EMAIL
+    return await ask(update, context, CONVERSATION, next_state, next_question,
+                     inline(SKIP_EMAIL) if next_state == EMAIL
                      else None)
 
 
@@ -96,13 +96,13 @@ async def email(update: Update, context: BotContext) -> int:
     assert update.message is not None and update.message.text is not None
     address = rules.normalise_email(update.message.text)
     if address is None:
-        await reply(update, texts.BAD_EMAIL, inline([[(texts.BUTTON_SKIP, "join:skip-email")]]))
+        await reply(update, texts.BAD_EMAIL, inline(SKIP_EMAIL))
         return EMAIL
     _answers(context)["email"] = address
-    return await ask(update, context, NAME_OF_CONVERSATION, EMAIL_CONSENT,
+    return await ask(update, context, CONVERSATION, EMAIL_CONSENT,
                      texts.ASK_EMAIL_CONSENT.format(email=address), inline([[
-                         (texts.BUTTON_EMAIL_YES, "join:email-yes"),
-                         (texts.BUTTON_EMAIL_NO, "join:email-no"),
+                         (texts.BUTTON_EMAIL_YES, JOIN.data("email-yes")),
+                         (texts.BUTTON_EMAIL_NO, JOIN.data("email-no")),
                      ]]))
 
 
@@ -114,7 +114,7 @@ async def skip_email(update: Update, context: BotContext) -> int:
 async def email_consent(update: Update, context: BotContext) -> int:
     assert update.callback_query is not None
     await close_buttons(update)
-    consent = update.callback_query.data == "join:email-yes"
+    consent = update.callback_query.data == JOIN.data("email-yes")
     return await _finish(update, context, email_consent=consent)
 
 
@@ -137,13 +137,10 @@ async def _finish(update: Update, context: BotContext, *, email_consent: bool) -
     else:
         await reply(update, texts.UPDATED)
     await send_theme_picker(update, context, member)
-    return ConversationHandler.END
+    return await end(update)
 
 
-async def cancel(update: Update, context: BotContext) -> int:
-    _answers(context).clear()
-    await reply(update, texts.CANCELLED)
-    return ConversationHandler.END
+cancel = cancelling(ANSWERS, texts.CANCELLED)
 
 
 async def not_text(update: Update, context: BotContext) -> None:

@@ -6,11 +6,13 @@ import json
 
 from telegram import InputFile, Update
 
-from db import themes as themes_repo
+from delivery.messages import Callbacks
 from handlers.context import BotContext
 from handlers.keyboards import inline
 from handlers.replies import reply
 from wording import members as texts
+
+FORGET = Callbacks("forget")
 
 
 async def mydata(update: Update, context: BotContext) -> None:
@@ -21,7 +23,7 @@ async def mydata(update: Update, context: BotContext) -> None:
         await reply(update, texts.MYDATA_NOTHING)
         return
     data = await services.members.personal_data(member)
-    titles = await themes_repo.titles(services.db)
+    titles = await services.members.theme_titles()
     joined = member.joined_at.astimezone(services.config.tz).strftime("%d %B %Y")
     await reply(update, texts.mydata_summary(member, [titles[s] for s in data["themes"]], joined))
     document = json.dumps(data, indent=2, ensure_ascii=False).encode("utf-8")
@@ -37,7 +39,7 @@ async def forget(update: Update, context: BotContext) -> None:
         await reply(update, texts.MYDATA_NOTHING)
         return
     await reply(update, texts.forget_confirm(member), inline([[
-        (texts.BUTTON_FORGET_YES, "forget:yes"), (texts.BUTTON_FORGET_NO, "forget:no"),
+        (texts.BUTTON_FORGET_YES, FORGET.data("yes")), (texts.BUTTON_FORGET_NO, FORGET.data("no")),
     ]]))
 
 
@@ -45,7 +47,7 @@ async def forget_answer(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None
     await query.answer()
-    if query.data != "forget:yes":
+    if query.data != FORGET.data("yes"):
         await query.edit_message_text(texts.FORGET_KEPT, reply_markup=None)
         return
     member = await context.services.members.find(query.from_user.id)

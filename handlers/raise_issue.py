@@ -7,27 +7,29 @@ there: text that seems to identify a person is shown back to the member and neve
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
 from telegram import Update
-from telegram.ext import ConversationHandler
 
-from db import themes as themes_repo
 from db.issues import Figures
 from db.members import Member
+from delivery.messages import Callbacks
 from handlers.context import BotContext
-from handlers.keyboards import inline
-from handlers.replies import close_buttons, problem_text, reply, reply_in_parts
+from handlers.keyboards import Key, inline
+from handlers.replies import cancelling, close_buttons, end, problem_text, reply, reply_in_parts
+from handlers.steps import ask
 from issues.raising import ASK, IMPACT, MAX_WAITING, MAX_WEEKS, SINCE, WHAT, Draft, check_length
 from issues.raising import parse_count as parse_number
-from issues.summary import summarise
+from issues.timers import FOLLOW_UP
 from members.details import TextRule
 from wording import issues as texts
 
 THEME, WHAT_STATE, SIMILAR, IMPACT_STATE, WAITING, WEEKS, SINCE_STATE, BOARD, NAMED, REVIEW, \
     EDIT, ASK_STATE, AFFECTED = range(13)  # new states at the end: saved conversations resume
 DRAFT = "raise"
+CONVERSATION = "raise_issue"
+RAISE = Callbacks("ri")
 Step = Callable[[Update, BotContext], Coroutine[Any, Any, int]]
 NEW_STEPS = ("theme", "what", "similar", "impact", "ask", "waiting", "weeks", "affected", "since",
              "board", "named", "review")
@@ -48,23 +50,22 @@ async def _member(update: Update, context: BotContext) -> Member | None:
 # --- asking each question -----------------------------------------------------------------------
 
 async def _ask_theme(update: Update, context: BotContext) -> int:
-    themes = await themes_repo.list_active(context.services.db)
-    rows = [[(t.title, f"ri:theme:{t.slug}")] for t in themes]
-    await reply(update, texts.ASK_THEME, inline([*rows, [(texts.BUTTON_CANCEL, "ri:cancel")]]))
-    return THEME
+    themes = await context.services.members.themes()
+    rows = [[(t.title, RAISE.data("theme", t.slug))] for t in themes]
+    return await ask(update, context, CONVERSATION, THEME, texts.ASK_THEME,
+                     inline([*rows, [(texts.BUTTON_CANCEL, RAISE.data("cancel"))]]))
 
 
-SKIP = [[(texts.BUTTON_SKIP, "ri:skip")]]
-SKIP_FIGURES = [[(texts.BUTTON_SKIP, "ri:skip"), (texts.BUTTON_SKIP_FIGURES, "ri:nofig")]]
+SKIP = [[(texts.BUTTON_SKIP, RAISE.data("skip"))]]
+SKIP_FIGURES = [[(texts.BUTTON_SKIP, RAISE.data("skip")),
+                 (texts.BUTTON_SKIP_FIGURES, RAISE.data("nofig"))]]
 
 
-def _ask_text(html: str, state: int, buttons: list[list[tuple[str, str]]] | None = None,
-              ) -> Step:
-    async def ask(update: Update, context: BotContext) -> int:
-        await reply(update, html, inline(buttons) if buttons else None)
-        return state
+def _ask_text(html: str, state: int, buttons: Sequence[Sequence[Key]] = ()) -> Step:
+    async def question(update: Update, context: BotContext) -> int:
+        return await ask(update, context, CONVERSATION, state, html, inline(buttons))
 
-    return ask
+    return question
 
 
 async def _ask_similar(update: Update, context: BotContext) -> int:
@@ -73,29 +74,27 @@ async def _ask_similar(update: Update, context: BotContext) -> int:
     matches = await service.raising.similar(draft["theme"], draft["what"])
     if not matches:
         return await _ask(update, context, "impact")
-    summaries = [(m.issue, await summarise(context.services.db, m.issue)) for m in matches]
-    rows = [[(texts.BUTTON_US_TOO.format(ref=m.issue.ref), f"ri:join:{m.issue.id}")]
+    summaries = [(m.issue, await service.queue.summary(m.issue)) for m in matches]
+    rows = [[(texts.BUTTON_US_TOO.format(ref=m.issue.ref), RAISE.data("join", m.issue.id))]
             for m in matches]
-    await reply(update, texts.similar_issues(summaries),
-                inline([*rows, [(texts.BUTTON_DIFFERENT, "ri:new")]]))
-    return SIMILAR
+    return await ask(update, context, CONVERSATION, SIMILAR, texts.similar_issues(summaries),
+                     inline([*rows, [(texts.BUTTON_DIFFERENT, RAISE.data("new"))]]))
 
 
 async def _ask_board(update: Update, context: BotContext) -> int:
     boards = context.services.config.issues.boards
-    rows = [[(board, f"ri:board:{i}")] for i, board in enumerate(boards)]
-    await reply(update, texts.ASK_BOARD,
-                inline([*rows, [(texts.BUTTON_OFFICER_DECIDES, "ri:board:-")]]))
-    return BOARD
+    rows = [[(board, RAISE.data("board", i))] for i, board in enumerate(boards)]
+    return await ask(update, context, CONVERSATION, BOARD, texts.ASK_BOARD,
+                     inline([*rows, [(texts.BUTTON_OFFICER_DECIDES, RAISE.data("board", "-"))]]))
 
 
 async def _ask_named(update: Update, context: BotContext) -> int:
     member = await _member(update, context)
     organisation = member.organisation if member else ""
-    await reply(update, texts.ask_named(organisation), inline([
-        [(texts.BUTTON_NAMED, "ri:named:yes"), (texts.BUTTON_ANONYMOUS, "ri:named:no")],
+    return await ask(update, context, CONVERSATION, NAMED, texts.ask_named(organisation), inline([
+        [(texts.BUTTON_NAMED, RAISE.data("named", "yes")),
+         (texts.BUTTON_ANONYMOUS, RAISE.data("named", "no"))],
     ]))
-    return NAMED
 
 
 async def _ask_review(update: Update, context: BotContext) -> int:
@@ -110,14 +109,14 @@ async def _ask_review(update: Update, context: BotContext) -> int:
         draft.pop("join")
         await reply(update, texts.JOIN_GONE)
         return await _ask(update, context, "impact")  # what a new issue needs that joining did not
-    titles = await themes_repo.titles(services.db)
-    await reply(update, texts.review(texts.Review(
+    titles = await services.members.theme_titles()
+    return await ask(update, context, CONVERSATION, REVIEW, texts.review(texts.Review(
         titles.get(draft["theme"], draft["theme"]), draft.get("what", ""),
         draft.get("impact", ""), _figures(draft), draft.get("board"), member.organisation,
         bool(draft.get("named")), joining, draft.get("ask"),
-    )), inline([[(texts.BUTTON_CONFIRM, "ri:confirm")],
-                [(texts.BUTTON_CHANGE, "ri:change"), (texts.BUTTON_CANCEL, "ri:cancel")]]))
-    return REVIEW
+    )), inline([[(texts.BUTTON_CONFIRM, RAISE.data("confirm"))],
+                [(texts.BUTTON_CHANGE, RAISE.data("change")),
+                 (texts.BUTTON_CANCEL, RAISE.data("cancel"))]]))
 
 
 QUESTIONS: dict[str, Step] = {
@@ -128,7 +127,7 @@ QUESTIONS: dict[str, Step] = {
     "impact": _ask_text(texts.ASK_IMPACT.format(minimum=IMPACT.minimum, maximum=IMPACT.maximum),
                         IMPACT_STATE),
     "ask": _ask_text(texts.ASK_BOARD_ASK.format(minimum=ASK.minimum, maximum=ASK.maximum),
-                     ASK_STATE, [[(texts.BUTTON_OFFICER_WORDS, "ri:skip")]]),
+                     ASK_STATE, [[(texts.BUTTON_OFFICER_WORDS, RAISE.data("skip"))]]),
     "waiting": _ask_text(texts.ASK_WAITING, WAITING, SKIP_FIGURES),
     "weeks": _ask_text(texts.ASK_WEEKS, WEEKS, SKIP),
     "affected": _ask_text(texts.ASK_AFFECTED, AFFECTED, SKIP),
@@ -170,12 +169,12 @@ async def start(update: Update, context: BotContext) -> int:
 async def _not_a_member(update: Update, context: BotContext) -> int:
     _draft(context).clear()
     await reply(update, texts.NOT_A_MEMBER)
-    return ConversationHandler.END
+    return await end(update)
 
 
 async def theme_chosen(update: Update, context: BotContext) -> int:
     assert update.callback_query is not None and update.callback_query.data is not None
-    _draft(context)["theme"] = update.callback_query.data.removeprefix("ri:theme:")
+    _draft(context)["theme"] = RAISE.parts(update.callback_query.data)[1]
     await close_buttons(update)
     return await _after(update, context, "theme")
 
@@ -266,8 +265,9 @@ async def similar_choice(update: Update, context: BotContext) -> int:
     assert update.callback_query is not None and update.callback_query.data is not None
     await close_buttons(update)
     data = update.callback_query.data
-    if data.startswith("ri:join:"):
-        _draft(context)["join"] = int(data.removeprefix("ri:join:"))
+    choice, *issue = RAISE.parts(data)
+    if choice == "join":
+        _draft(context)["join"] = int(issue[0])
         return await _ask(update, context, "waiting")
     return await _after(update, context, "similar")
 
@@ -275,7 +275,7 @@ async def similar_choice(update: Update, context: BotContext) -> int:
 async def board_chosen(update: Update, context: BotContext) -> int:
     assert update.callback_query is not None and update.callback_query.data is not None
     await close_buttons(update)
-    choice = update.callback_query.data.removeprefix("ri:board:")
+    choice = RAISE.parts(update.callback_query.data)[1]
     boards = context.services.config.issues.boards
     chosen = int(choice) if choice.isdigit() else len(boards)
     _draft(context)["board"] = boards[chosen] if chosen < len(boards) else None
@@ -285,27 +285,26 @@ async def board_chosen(update: Update, context: BotContext) -> int:
 async def named_chosen(update: Update, context: BotContext) -> int:
     assert update.callback_query is not None
     await close_buttons(update)
-    _draft(context)["named"] = update.callback_query.data == "ri:named:yes"
+    _draft(context)["named"] = update.callback_query.data == RAISE.data("named", "yes")
     return await _after(update, context, "named")
 
 
 async def review_button(update: Update, context: BotContext) -> int:
     assert update.callback_query is not None
-    if update.callback_query.data == "ri:change":
+    if update.callback_query.data == RAISE.data("change"):
         await close_buttons(update)
         joining = bool(_draft(context).get("join"))
         fields = [(field, label) for field, label in texts.EDIT_FIELDS
                   if not joining or field in JOIN_EDITABLE]
-        await reply(update, texts.ASK_EDIT, inline(
-            [[(label, f"ri:edit:{field}")] for field, label in fields]))
-        return EDIT
+        return await ask(update, context, CONVERSATION, EDIT, texts.ASK_EDIT, inline(
+            [[(label, RAISE.data("edit", field))] for field, label in fields]))
     return await _confirm(update, context)
 
 
 async def edit_choice(update: Update, context: BotContext) -> int:
     assert update.callback_query is not None and update.callback_query.data is not None
     await close_buttons(update)
-    field = update.callback_query.data.removeprefix("ri:edit:")
+    field = RAISE.parts(update.callback_query.data)[1]
     _draft(context)["editing"] = True
     return await _ask(update, context, "waiting" if field == "figures" else field)
 
@@ -328,16 +327,10 @@ async def _confirm(update: Update, context: BotContext) -> int:
     draft.clear()
     await reply(update, texts.joined(issue, member.organisation) if joined
                 else texts.submitted(issue))
-    return ConversationHandler.END
+    return await end(update)
 
 
-async def cancel(update: Update, context: BotContext) -> int:
-    _draft(context).clear()
-    if update.callback_query is not None:
-        await close_buttons(update, texts.RAISE_CANCELLED)
-    else:
-        await reply(update, texts.RAISE_CANCELLED)
-    return ConversationHandler.END
+cancel = cancelling(DRAFT, texts.RAISE_CANCELLED)
 
 
 async def not_text(update: Update, context: BotContext) -> None:
@@ -352,7 +345,7 @@ async def my_issues(update: Update, context: BotContext) -> None:
         await reply(update, texts.NOT_A_MEMBER)
         return
     services = context.services
-    titles = await themes_repo.titles(services.db)
+    titles = await services.members.theme_titles()
     entries = []
     for issue, _ in await services.issues.raising.of_member(member):
         merged_into = await services.issues.queue.find(issue.merged_into) \
@@ -371,7 +364,7 @@ async def my_issues_button(update: Update, context: BotContext) -> None:
 async def follow_up_answer(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None and query.data is not None
-    _, _, issue_id, answer = query.data.split(":")
+    _, issue_id, answer = FOLLOW_UP.parts(query.data)
     member = await _member(update, context)
     queue = context.services.issues.queue
     issue = await queue.find(int(issue_id))

@@ -5,8 +5,13 @@ Parse mode (HTML) and disabled link previews come from the application's ``Defau
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardMarkup, Message, Update
+from collections.abc import Callable, Coroutine
+from typing import Any
 
+from telegram import InlineKeyboardMarkup, Message, Update
+from telegram.ext import ConversationHandler
+
+from handlers.context import BotContext
 from members.details import Problem, TooShort
 from wording import members as texts
 
@@ -31,6 +36,32 @@ async def close_buttons(update: Update, html: str | None = None) -> None:
         await query.edit_message_reply_markup(None)
     else:
         await query.edit_message_text(html, reply_markup=None)
+
+
+async def end(update: Update, html: str | None = None) -> int:
+    """The one way a conversation ends: its last words (if any) where the person is looking,
+    in place of the pressed button's question or as a reply to what they typed; then PTB's end
+    (persisted like any step). Each conversation clears its own answers first."""
+    if html is not None and update.callback_query is not None:
+        await close_buttons(update, html)
+    elif html is not None:
+        await reply(update, html)
+    return ConversationHandler.END
+
+
+Step = Callable[[Update, BotContext], Coroutine[Any, Any, int]]
+
+
+def cancelling(answers: str, words: str) -> Step:
+    """A conversation's ``/cancel`` (or Cancel button): its answers so far, kept in
+    ``user_data[answers]``, forgotten; ``words`` said; the conversation ended."""
+
+    async def cancel(update: Update, context: BotContext) -> int:
+        if context.user_data is not None:
+            context.user_data.pop(answers, None)
+        return await end(update, words)
+
+    return cancel
 
 
 def split_for_telegram(text: str, limit: int = SAFE_LENGTH) -> list[str]:

@@ -21,8 +21,9 @@ from telegram.ext import (
     filters,
 )
 
-from census.messages import FIGURES_PATTERN, ONE_TAP_PATTERN
-from census.messages import PREFIX as CENSUS
+from bulletins.telegram_render import PAUSE, READ, THEMES
+from census.messages import CENSUS, MONTH_AND_SERVICE
+from delivery.messages import Callbacks
 from handlers import (
     admin,
     broadcast,
@@ -43,9 +44,22 @@ from handlers import (
     stats,
     themes,
 )
+from handlers.broadcast import BROADCAST
+from handlers.bulletin_admin import BULLETIN
+from handlers.bulletin_member import ARCHIVE
 from handlers.context import BotApplication, BotContext
+from handlers.feeds import FILE
+from handlers.issue_queue import QUEUE, REPORT
 from handlers.leaving import TYPED_TEXT, Leaving
-from meetings.messages import CALENDAR_PREFIX, RSVP_PREFIX
+from handlers.meeting_admin import MEETING
+from handlers.meeting_notes import NOTES
+from handlers.meetings import ATTENDEES
+from handlers.onboarding import JOIN
+from handlers.privacy import FORGET
+from handlers.raise_issue import RAISE
+from issues.queue import MY_ISSUES
+from issues.timers import FOLLOW_UP
+from meetings.messages import CALENDAR, RSVP
 
 ON_CONTACT, LEAVING, DEFAULT = -2, -1, 0
 """Groups: every update is first seen by the reachability check, then may end a conversation
@@ -59,151 +73,125 @@ NOT_TEXT = ~filters.COMMAND & ~filters.TEXT
 Callback = Callable[[Update, BotContext], Any]
 
 
-def button(callback: Callback, pattern: str) -> CallbackQueryHandler[BotContext, Any]:
-    """A button whose callback data matches ``pattern`` whole."""
-    return CallbackQueryHandler(callback, pattern=f"^{pattern}$")
+def button(callback: Callback, family: Callbacks, rest: str = "",
+           ) -> CallbackQueryHandler[BotContext, Any]:
+    """A button of ``family`` whose data after the prefix matches ``rest`` whole."""
+    return CallbackQueryHandler(callback, pattern=family.pattern(rest))
 
 
-def conversation(name: str, entry_points: list[Any], states: dict[object, list[Any]],
-                 fallbacks: list[Any]) -> ConversationHandler[BotContext]:
-    """Persisted (a restart resumes where the person was); sending the first command again
-    starts over."""
-    return ConversationHandler(entry_points=entry_points, states=states, fallbacks=fallbacks,
-                               allow_reentry=True, name=name, persistent=True)
+def typed(callback: Callback) -> MessageHandler[BotContext, Any]:
+    """The person's typed answer to the step's question."""
+    return MessageHandler(TEXT, callback)
 
 
 def conversations(admins: list[int], leaving: Leaving) -> list[ConversationHandler[BotContext]]:
-    """Each ends on its own ``/cancel`` or when :class:`Leaving` ends it (put right after)."""
-    leave = leaving.fallback()
     officers = PRIVATE & filters.User(user_id=admins)
+
+    def conversation(name: str, entry_points: list[Any], states: dict[object, list[Any]],
+                     cancel: Callback, *fallbacks: Any) -> ConversationHandler[BotContext]:
+        """Persisted (a restart resumes where the person was); sending the first command again
+        starts over. Ends on its own ``/cancel``, or when :class:`Leaving` ends it (right
+        after, so ``/cancel`` is never taken for another command)."""
+        ending: list[Any] = [CommandHandler("cancel", cancel), leaving.fallback(), *fallbacks]
+        return ConversationHandler(entry_points=entry_points, states=states, fallbacks=ending,
+                                   allow_reentry=True, name=name, persistent=True)
+
     return [
-        conversation(
-            "onboarding",
-            [CommandHandler("start", onboarding.start, filters=PRIVATE)],
-            {
-                onboarding.PRIVACY: [button(onboarding.agree, "join:agree"),
-                                     button(onboarding.decline, "join:decline")],
-                onboarding.UPDATE_CHOICE: [button(onboarding.agree, "join:update"),
-                                           button(onboarding.keep_details, "join:keep")],
-                onboarding.ORGANISATION: [MessageHandler(TEXT, onboarding.organisation)],
-                onboarding.NAME: [MessageHandler(TEXT, onboarding.name)],
-                onboarding.ROLE: [MessageHandler(TEXT, onboarding.role)],
-                onboarding.EMAIL: [MessageHandler(TEXT, onboarding.email),
-                                   button(onboarding.skip_email, "join:skip-email")],
-                onboarding.EMAIL_CONSENT: [button(onboarding.email_consent,
-                                                  "join:email-(yes|no)")],
-            },
-            [CommandHandler("cancel", onboarding.cancel), leave,
-             MessageHandler(NOT_TEXT, onboarding.not_text)],
-        ),
-        conversation(
-            "raise_issue",
-            [CommandHandler("raise", raise_issue.start, filters=PRIVATE)],
-            {
-                raise_issue.THEME: [button(raise_issue.theme_chosen, r"ri:theme:[a-z0-9-]+")],
-                raise_issue.WHAT_STATE: [MessageHandler(TEXT, raise_issue.what_text)],
-                raise_issue.SIMILAR: [button(raise_issue.similar_choice, r"ri:(join:\d+|new)")],
-                raise_issue.IMPACT_STATE: [MessageHandler(TEXT, raise_issue.impact_text)],
-                raise_issue.WAITING: [MessageHandler(TEXT, raise_issue.waiting_text),
-                                      button(raise_issue.skip_waiting, "ri:skip"),
-                                      button(raise_issue.no_figures, "ri:nofig")],
-                raise_issue.WEEKS: [MessageHandler(TEXT, raise_issue.weeks_text),
-                                    button(raise_issue.skip_weeks, "ri:skip")],
-                raise_issue.AFFECTED: [MessageHandler(TEXT, raise_issue.affected_text),
-                                       button(raise_issue.skip_affected, "ri:skip")],
-                raise_issue.ASK_STATE: [MessageHandler(TEXT, raise_issue.ask_text),
-                                        button(raise_issue.skip_ask, "ri:skip")],
-                raise_issue.SINCE_STATE: [MessageHandler(TEXT, raise_issue.since_text),
-                                          button(raise_issue.skip_since, "ri:skip")],
-                raise_issue.BOARD: [button(raise_issue.board_chosen, r"ri:board:(\d+|-)")],
-                raise_issue.NAMED: [button(raise_issue.named_chosen, "ri:named:(yes|no)")],
-                raise_issue.REVIEW: [button(raise_issue.review_button, "ri:(confirm|change)")],
-                raise_issue.EDIT: [button(raise_issue.edit_choice, r"ri:edit:[a-z]+")],
-            },
-            [CommandHandler("cancel", raise_issue.cancel), leave,
-             button(raise_issue.cancel, "ri:cancel"),
-             MessageHandler(NOT_TEXT, raise_issue.not_text)],
-        ),
-        conversation(
-            "census_figures",
-            # Started by a service's "Type figures" button in the monthly census question.
-            [CallbackQueryHandler(census.start_figures, pattern=FIGURES_PATTERN)],
-            {
-                census.COUNT: [MessageHandler(TEXT, census.count_text),
-                               button(census.count_confirmed, rf"{CENSUS}:n:\d+")],
-                census.WEEKS: [MessageHandler(TEXT, census.weeks_text),
-                               button(census.weeks_button, rf"{CENSUS}:w:\d+")],
-                census.CLOSED: [button(census.closed_button, f"{CENSUS}:c:(yes|no)")],
-            },
-            [CommandHandler("cancel", census.cancel), leave],
-        ),
-        conversation(
-            "issue_officer_words",
-            # The officer's words for a member: a reason, a reply, or the public summary.
-            [button(issue_queue.ask_words_button, r"iq:(dec|ref|pub|red):\d+"),
-             button(issue_queue.publish_member_words, r"iq:pubw:\d+"),
-             CommandHandler("respond", issue_queue.respond_command, filters=PRIVATE)],
-            {issue_queue.WAIT_TEXT: [MessageHandler(TEXT, issue_queue.words_received)]},
-            [CommandHandler("cancel", issue_queue.cancel_words), leave],
-        ),
-        conversation(
-            "bulletin-draft",
-            # Officers only: for members /bulletin is the latest edition (stand-alone below).
-            [CommandHandler("bulletin", bulletin_admin.open_draft, filters=officers)],
-            {
-                bulletin_admin.MENU: [CallbackQueryHandler(bulletin_admin.menu_button,
-                                                           pattern="^bl:")],
-                bulletin_admin.INTRO: [MessageHandler(TEXT, bulletin_admin.receive_intro)],
-                bulletin_admin.SCHEDULE: [
-                    MessageHandler(TEXT, bulletin_admin.receive_schedule),
-                    button(bulletin_admin.pick_schedule, r"bl:at:\d+")],
-            },
-            [CommandHandler("cancel", bulletin_admin.leave), leave],
-        ),
-        conversation(
-            "broadcast",
-            [CommandHandler("broadcast", broadcast.start, filters=PRIVATE)],
-            {
-                broadcast.AUDIENCE: [button(broadcast.audience_button,
-                                            "bc:(t:.+|everyone|next)")],
-                broadcast.TEXT: [MessageHandler(TEXT, broadcast.receive_text)],
-                broadcast.PREVIEW: [button(broadcast.preview_button, "bc:(send|edit|cancel)")],
-            },
-            [CommandHandler("cancel", broadcast.leave), leave],
-        ),
-        conversation(
-            "meeting",
-            [CommandHandler("meeting", meeting_admin.start, filters=PRIVATE)],
-            {
-                meeting_admin.MENU: [
-                    button(meeting_admin.new_meeting, "mtg:new:(network|board)"),
-                    button(meeting_admin.open_meeting, r"mtg:open:\d+")],
-                meeting_admin.ASK: [
-                    MessageHandler(TEXT, meeting_admin.answer_text),
-                    button(meeting_admin.answer_button, r"mtg:(pick|skip):\w+(:\d+)?")],
-                meeting_admin.REVIEW: [
-                    button(meeting_admin.edit_field, r"mtg:edit:\w+"),
-                    button(meeting_admin.reschedule, "mtg:move"),
-                    button(meeting_admin.ask_cancel, "mtg:kill"),
-                    button(meeting_admin.save, "mtg:save"),
-                    button(meeting_admin.discard, "mtg:discard")],
-                meeting_admin.CONFIRM_CANCEL: [
-                    button(meeting_admin.confirm_cancel, "mtg:kill:(yes|no)")],
-            },
+        conversation(onboarding.CONVERSATION, [
+            CommandHandler("start", onboarding.start, filters=PRIVATE)], {
+            onboarding.PRIVACY: [button(onboarding.agree, JOIN, "agree"),
+                                 button(onboarding.decline, JOIN, "decline")],
+            onboarding.UPDATE_CHOICE: [button(onboarding.agree, JOIN, "update"),
+                                       button(onboarding.keep_details, JOIN, "keep")],
+            onboarding.ORGANISATION: [typed(onboarding.organisation)],
+            onboarding.NAME: [typed(onboarding.name)],
+            onboarding.ROLE: [typed(onboarding.role)],
+            onboarding.EMAIL: [typed(onboarding.email),
+                               button(onboarding.skip_email, JOIN, "skip-email")],
+            onboarding.EMAIL_CONSENT: [button(onboarding.email_consent, JOIN, "email-(yes|no)")],
+        }, onboarding.cancel, MessageHandler(NOT_TEXT, onboarding.not_text)),
+
+        conversation(raise_issue.CONVERSATION, [
+            CommandHandler("raise", raise_issue.start, filters=PRIVATE)], {
+            raise_issue.THEME: [button(raise_issue.theme_chosen, RAISE, "theme:[a-z0-9-]+")],
+            raise_issue.WHAT_STATE: [typed(raise_issue.what_text)],
+            raise_issue.SIMILAR: [button(raise_issue.similar_choice, RAISE, r"join:\d+|new")],
+            raise_issue.IMPACT_STATE: [typed(raise_issue.impact_text)],
+            raise_issue.WAITING: [typed(raise_issue.waiting_text),
+                                  button(raise_issue.skip_waiting, RAISE, "skip"),
+                                  button(raise_issue.no_figures, RAISE, "nofig")],
+            raise_issue.WEEKS: [typed(raise_issue.weeks_text),
+                                button(raise_issue.skip_weeks, RAISE, "skip")],
+            raise_issue.AFFECTED: [typed(raise_issue.affected_text),
+                                   button(raise_issue.skip_affected, RAISE, "skip")],
+            raise_issue.ASK_STATE: [typed(raise_issue.ask_text),
+                                    button(raise_issue.skip_ask, RAISE, "skip")],
+            raise_issue.SINCE_STATE: [typed(raise_issue.since_text),
+                                      button(raise_issue.skip_since, RAISE, "skip")],
+            raise_issue.BOARD: [button(raise_issue.board_chosen, RAISE, r"board:(\d+|-)")],
+            raise_issue.NAMED: [button(raise_issue.named_chosen, RAISE, "named:(yes|no)")],
+            raise_issue.REVIEW: [button(raise_issue.review_button, RAISE, "confirm|change")],
+            raise_issue.EDIT: [button(raise_issue.edit_choice, RAISE, "edit:[a-z]+")],
+        }, raise_issue.cancel, button(raise_issue.cancel, RAISE, "cancel"),
+            MessageHandler(NOT_TEXT, raise_issue.not_text)),
+
+        # Started by a service's "Type figures" button in the monthly census question.
+        conversation(census.CONVERSATION, [
+            button(census.start_figures, CENSUS, f"fig:{MONTH_AND_SERVICE}")], {
+            census.COUNT: [typed(census.count_text),
+                           button(census.count_confirmed, CENSUS, r"n:\d+")],
+            census.WEEKS: [typed(census.weeks_text), button(census.weeks_button, CENSUS, r"w:\d+")],
+            census.CLOSED: [button(census.closed_button, CENSUS, "c:(yes|no)")],
+        }, census.cancel),
+
+        # The officer's words for a member: a reason, a reply, or the public summary.
+        conversation(issue_queue.CONVERSATION, [
+            button(issue_queue.ask_words_button, QUEUE, r"(dec|ref|pub|red):\d+"),
+            button(issue_queue.publish_member_words, QUEUE, r"pubw:\d+"),
+            CommandHandler("respond", issue_queue.respond_command, filters=PRIVATE)],
+            {issue_queue.WAIT_TEXT: [typed(issue_queue.words_received)]}, issue_queue.cancel),
+
+        # Officers only: for members /bulletin is the latest edition (stand-alone below).
+        conversation(bulletin_admin.CONVERSATION, [
+            CommandHandler("bulletin", bulletin_admin.open_draft, filters=officers)], {
+            bulletin_admin.MENU: [button(bulletin_admin.menu_button, BULLETIN, ".+")],
+            bulletin_admin.INTRO: [typed(bulletin_admin.receive_intro)],
+            bulletin_admin.SCHEDULE: [typed(bulletin_admin.receive_schedule),
+                                      button(bulletin_admin.pick_schedule, BULLETIN, r"at:\d+")],
+        }, bulletin_admin.cancel),
+
+        conversation(broadcast.CONVERSATION, [
+            CommandHandler("broadcast", broadcast.start, filters=PRIVATE)], {
+            broadcast.AUDIENCE: [
+                button(broadcast.audience_button, BROADCAST, "t:.+|everyone|next")],
+            broadcast.TEXT: [typed(broadcast.receive_text)],
+            broadcast.PREVIEW: [button(broadcast.preview_button, BROADCAST, "send|edit|cancel")],
+        }, broadcast.cancel),
+
+        conversation("meeting", [CommandHandler("meeting", meeting_admin.start, filters=PRIVATE)], {
+            meeting_admin.MENU: [typed(meeting_admin.title_at_menu),
+                                 button(meeting_admin.new_meeting, MEETING, "new:(network|board)"),
+                                 button(meeting_admin.open_meeting, MEETING, r"open:\d+")],
+            meeting_admin.ASK: [typed(meeting_admin.answer_text), button(
+                meeting_admin.answer_button, MEETING, r"(pick|skip):\w+(:\d+)?")],
+            meeting_admin.REVIEW: [button(meeting_admin.edit_field, MEETING, r"edit:\w+"),
+                                   button(meeting_admin.more_details, MEETING, "more"),
+                                   button(meeting_admin.reschedule, MEETING, "move"),
+                                   button(meeting_admin.ask_cancel, MEETING, "kill"),
+                                   button(meeting_admin.save, MEETING, "save"),
+                                   button(meeting_admin.discard, MEETING, "discard")],
+            meeting_admin.CONFIRM_CANCEL: [
+                button(meeting_admin.confirm_cancel, MEETING, "kill:(yes|no)")],
+        }, meeting_admin.cancel,
             # Text where a button is expected gets "use the buttons", not "not understood".
-            [CommandHandler("cancel", meeting_admin.stop), leave,
-             MessageHandler(TEXT, meeting_admin.use_buttons)],
-        ),
-        conversation(
-            "meeting_notes",
-            [CommandHandler("notes", meeting_notes.start, filters=PRIVATE)],
-            {
-                meeting_notes.PICK: [button(meeting_notes.pick, r"notes:m:\d+")],
-                meeting_notes.TEXT: [MessageHandler(TEXT, meeting_notes.receive)],
-                meeting_notes.CONFIRM: [button(meeting_notes.confirm, "notes:(send|edit|stop)")],
-            },
-            [CommandHandler("cancel", meeting_notes.stop), leave],
-        ),
+            typed(meeting_admin.use_buttons)),
+
+        conversation(meeting_notes.CONVERSATION, [
+            CommandHandler("notes", meeting_notes.start, filters=PRIVATE)], {
+            meeting_notes.PICK: [button(meeting_notes.pick, NOTES, r"m:\d+")],
+            meeting_notes.TEXT: [typed(meeting_notes.receive)],
+            meeting_notes.CONFIRM: [button(meeting_notes.confirm, NOTES, "send|edit|stop")],
+        }, meeting_notes.cancel),
     ]
 
 
@@ -227,26 +215,26 @@ def register_handlers(application: BotApplication, admins: list[int]) -> None:
     # Issues: the officer's queue and board report; a member's own issues and follow-ups.
     add(CommandHandler("queue", issue_queue.queue_command))
     add(CommandHandler("report", issue_queue.report_command))
-    add(button(issue_queue.open_card, r"iq:open:\d+"))
-    add(button(issue_queue.back_to_list, "iq:list"))
-    add(button(issue_queue.next_card, r"iq:next:\d+"))
-    add(button(issue_queue.accept, r"iq:acc:\d+:\d+"))
-    add(button(issue_queue.merge_pick, r"iq:mrg:\d+"))
-    add(button(issue_queue.merge_into, r"iq:into:\d+:\d+"))
-    add(button(issue_queue.close_issue, r"iq:close:\d+:[a-z-]+"))
-    add(button(issue_queue.csv_export, "iq:csv"))
-    add(button(issue_queue.unpublish, r"iq:unpub:\d+"))
-    add(button(issue_queue.report_board, r"rp:\d+"))
+    add(button(issue_queue.open_card, QUEUE, r"open:\d+"))
+    add(button(issue_queue.back_to_list, QUEUE, "list"))
+    add(button(issue_queue.next_card, QUEUE, r"next:\d+"))
+    add(button(issue_queue.accept, QUEUE, r"acc:\d+:\d+"))
+    add(button(issue_queue.merge_pick, QUEUE, r"mrg:\d+"))
+    add(button(issue_queue.merge_into, QUEUE, r"into:\d+:\d+"))
+    add(button(issue_queue.close_issue, QUEUE, r"close:\d+:[a-z-]+"))
+    add(button(issue_queue.csv_export, QUEUE, "csv"))
+    add(button(issue_queue.unpublish, QUEUE, r"unpub:\d+"))
+    add(button(issue_queue.report_board, REPORT, r"\d+"))
     add(CommandHandler("myissues", raise_issue.my_issues, filters=PRIVATE))
-    add(button(raise_issue.my_issues_button, "myissues"))
-    add(button(raise_issue.follow_up_answer, r"iss:fu:\d+:(yes|partly|no)"))
+    add(button(raise_issue.my_issues_button, MY_ISSUES))
+    add(button(raise_issue.follow_up_answer, FOLLOW_UP, r"fu:\d+:(yes|partly|no)"))
 
     # Themes, privacy.
     add(CommandHandler("themes", themes.themes_command, filters=PRIVATE))
-    add(CallbackQueryHandler(themes.theme_button, pattern=f"^{themes.PREFIX}"))
+    add(button(themes.theme_button, THEMES, ".+"))
     add(CommandHandler("mydata", privacy.mydata, filters=PRIVATE))
     add(CommandHandler("forget", privacy.forget, filters=PRIVATE))
-    add(button(privacy.forget_answer, "forget:(yes|no)"))
+    add(button(privacy.forget_answer, FORGET, "yes|no"))
 
     # /help in a group points to the private chat, as does any member command sent there;
     # both before the private handlers of the same commands.
@@ -265,30 +253,30 @@ def register_handlers(application: BotApplication, admins: list[int]) -> None:
     # Bulletins: a member's latest edition (the officer's /bulletin was taken by the draft
     # conversation above), the archive, reads and pausing.
     add(CommandHandler("bulletin", bulletin_member.send_latest, filters=PRIVATE))
-    add(button(bulletin_member.archive_button, r"arch:(list|\d+)"))
-    add(button(bulletin_member.read_button, r"read:\d+:\d+"))
-    add(button(bulletin_member.pause_button, "pause:(on|off)"))
+    add(button(bulletin_member.archive_button, ARCHIVE, r"list|\d+"))
+    add(button(bulletin_member.read_button, READ, r"\d+:\d+"))
+    add(button(bulletin_member.pause_button, PAUSE, "on|off"))
 
     # Feeds and stats (officer).
     add(CommandHandler("fetch", feeds.fetch_command))
-    add(button(feeds.file_button, rf"{feeds.FILE_PREFIX}\d+(:\d+:[a-z0-9-]+)?"))
+    add(button(feeds.file_button, FILE, r"\d+(:\d+:[a-z0-9-]+)?"))
     add(CommandHandler("stats", stats.stats_command))
 
     # Meetings: the list, answers and calendar files; attendees (officer).
     add(CommandHandler("meetings", meetings.list_meetings, filters=PRIVATE))
     add(CommandHandler("attendees", meetings.attendees, filters=PRIVATE))
-    add(button(meetings.rsvp_button, rf"{RSVP_PREFIX}:\d+:(going|maybe|no)"))
-    add(button(meetings.calendar_button, rf"{CALENDAR_PREFIX}:\d+"))
-    add(button(meetings.attendees_csv, r"att:\d+"))
+    add(button(meetings.rsvp_button, RSVP, r"\d+:(going|maybe|no)"))
+    add(button(meetings.calendar_button, CALENDAR, r"\d+"))
+    add(button(meetings.attendees_csv, ATTENDEES, r"\d+"))
 
     # Census: taking part, one-tap answers; typed figures with no conversation open start one
     # (after the conversations, whose steps take numbers first).
     add(CommandHandler("census", census.census_command, filters=PRIVATE))
-    add(CallbackQueryHandler(census.one_tap_answer, pattern=ONE_TAP_PATTERN))
-    add(button(census.taking_part_button, rf"{CENSUS}:(join|no|leave|s:[a-z0-9-]+)"))
-    add(button(census.services_done, rf"{CENSUS}:done"))
-    add(button(census.named_button, rf"{CENSUS}:named:(yes|no)"))
-    add(button(census.csv_button, rf"{CENSUS}:csv"))
+    add(button(census.one_tap_answer, CENSUS, rf"(same|none):{MONTH_AND_SERVICE}"))
+    add(button(census.taking_part_button, CENSUS, r"join|no|leave|s:[a-z0-9-]+"))
+    add(button(census.services_done, CENSUS, r"done"))
+    add(button(census.named_button, CENSUS, r"named:(yes|no)"))
+    add(button(census.csv_button, CENSUS, r"csv"))
     add(MessageHandler(PRIVATE & filters.Regex(r"^\s*-?\d[\d,]*\s*$") & TEXT,
                        census.figures_first))
 

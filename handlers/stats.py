@@ -5,7 +5,6 @@ from __future__ import annotations
 from telegram import InputFile, Update
 
 from bulletins.chart import stats_chart
-from bulletins.stats import recent_stats
 from handlers.access import admin_only
 from handlers.context import BotContext
 from handlers.replies import reply
@@ -16,7 +15,7 @@ from wording import stats as texts
 async def stats_command(update: Update, context: BotContext) -> None:
     assert update.effective_chat is not None
     services = context.services
-    stats = await recent_stats(services.db, services.email_figures)
+    stats = await services.bulletins.recent_stats(services.email_figures)
     if not stats:
         await reply(update, texts.NO_STATS)
         return

@@ -10,7 +10,8 @@ sees it twice, and an answer always belongs to the question the bot thinks it as
 from __future__ import annotations
 
 import logging
-from contextlib import AbstractAsyncContextManager
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any, Protocol, cast
 
 from telegram import InlineKeyboardMarkup, Update
@@ -33,16 +34,26 @@ class StepStore(Protocol):
 async def ask(update: Update, context: BotContext, conversation: str, step: int, html: str,
               markup: InlineKeyboardMarkup | None = None) -> int:
     """Save ``step`` with its question, then send the question; returns ``step`` for PTB."""
+    async with asking(update, context, conversation, step, html, markup):
+        await reply(update, html, markup)
+    return step
+
+
+@asynccontextmanager
+async def asking(update: Update, context: BotContext, conversation: str, step: int, html: str,
+                 markup: InlineKeyboardMarkup | None = None) -> AsyncIterator[None]:
+    """Save ``step`` with its question; the block then puts the question in front of the
+    person its own way (an edit of a message they have, or a preview before it). Should the
+    block not finish, the next start sends ``html`` as a new message."""
     chat, user = update.effective_chat, update.effective_user
     assert chat is not None and user is not None and context.user_data is not None
     context.user_data[WAITING] = {"chat_id": chat.id, "html": html,
                                   "markup": markup.to_dict() if markup else None}
     store = cast(StepStore, context.application.persistence)
     async with store.asking(conversation, (chat.id, user.id), step, user.id, context.user_data):
-        await reply(update, html, markup)
+        yield
     # Only once sent: a failed send leaves the question waiting for the next start.
     del context.user_data[WAITING]  # saved with the user's data at PTB's next flush
-    return step
 
 
 async def send_waiting_questions(application: BotApplication) -> None:

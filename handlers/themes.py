@@ -2,41 +2,31 @@
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardMarkup, Update
 
-from db import themes as themes_repo
+from bulletins.telegram_render import THEMES
 from db.members import Member
 from handlers.context import BotContext
+from handlers.keyboards import inline
 from handlers.replies import reply
 from wording import bulletins as bulletin_texts
 from wording import members as texts
 
-PREFIX = "themes:"
 
-
-async def _picker(context: BotContext, member: Member) -> tuple[str, InlineKeyboardMarkup]:
-    services = context.services
-    themes = await themes_repo.list_active(services.db)
-    followed = set(await services.members.themes_of(member))
-    rows = [
-        [InlineKeyboardButton(
-            f"{'✅' if theme.slug in followed else '⬜'} {theme.title}",
-            callback_data=f"{PREFIX}t:{theme.slug}",
-        )]
-        for theme in themes
-    ]
+async def _picker(context: BotContext, member: Member,
+                  ) -> tuple[str, InlineKeyboardMarkup | None]:
+    directory = context.services.members
+    followed = set(await directory.themes_of(member))
+    rows = [[(f"{'✅' if theme.slug in followed else '⬜'} {theme.title}",
+              THEMES.data("t", theme.slug))] for theme in await directory.themes()]
     only_label = texts.BUTTON_ONLY_MINE_ON if member.only_my_themes else texts.BUTTON_ONLY_MINE_OFF
-    rows.append([
-        InlineKeyboardButton(texts.BUTTON_ALL, callback_data=f"{PREFIX}all"),
-        InlineKeyboardButton(texts.BUTTON_NONE, callback_data=f"{PREFIX}none"),
-    ])
-    rows.append([InlineKeyboardButton(only_label, callback_data=f"{PREFIX}only")])
     paused_label = (bulletin_texts.BUTTON_PAUSED if member.broadcasts_paused
                     else bulletin_texts.BUTTON_ACTIVE)
-    rows.append([InlineKeyboardButton(paused_label, callback_data=f"{PREFIX}pause")])
-    rows.append([InlineKeyboardButton(texts.BUTTON_DONE, callback_data=f"{PREFIX}done")])
+    rows += [[(texts.BUTTON_ALL, THEMES.data("all")), (texts.BUTTON_NONE, THEMES.data("none"))],
+             [(only_label, THEMES.data("only"))], [(paused_label, THEMES.data("pause"))],
+             [(texts.BUTTON_DONE, THEMES.data("done"))]]
     header = texts.THEMES_HEADER + ("" if followed else texts.THEMES_NOTHING)
-    return header, InlineKeyboardMarkup(rows)
+    return header, inline(rows)
 
 
 async def send_theme_picker(update: Update, context: BotContext, member: Member) -> None:
@@ -61,28 +51,27 @@ async def theme_button(update: Update, context: BotContext) -> None:
     if member is None:
         await query.answer(texts.NOT_REGISTERED, show_alert=True)
         return
-    action = query.data.removeprefix(PREFIX)
+    action, *rest = THEMES.parts(query.data)
     if action == "open":
         await query.answer()
         await send_theme_picker(update, context, member)
         return
     if action == "done":
         await query.answer()
-        titles = await themes_repo.titles(context.services.db)
+        titles = await directory.theme_titles()
         followed = [titles[slug] for slug in await directory.themes_of(member)]
         await query.edit_message_text(texts.themes_saved(followed), reply_markup=None)
         return
     if action == "all":
-        await directory.set_themes(member, [t.slug for t in await themes_repo.list_active(
-            context.services.db)])
+        await directory.set_themes(member, [t.slug for t in await directory.themes()])
     elif action == "none":
         await directory.set_themes(member, [])
     elif action == "only":
         member = await directory.set_only_my_themes(member, not member.only_my_themes)
     elif action == "pause":
         member = await directory.set_broadcasts_paused(member, not member.broadcasts_paused)
-    elif action.startswith("t:"):
-        await directory.toggle_theme(member, action.removeprefix("t:"))
+    elif action == "t":
+        await directory.toggle_theme(member, rest[0])
     await query.answer()
     text, markup = await _picker(context, member)
     if query.message is not None and markup != getattr(query.message, "reply_markup", None):

@@ -38,13 +38,15 @@ from db.issues import (
 )
 from db.members import Member
 from db.timeutil import Clock
-from delivery.messages import Button, OutgoingMessage
+from delivery.messages import Button, Callbacks, OutgoingMessage
 from issues.board_dates import BoardCalendar, BoardMeeting
 from issues.notify import Notifier
 from issues.similar import similar_issues
 from issues.summary import IssueSummary, summarise, summarise_all
 from wording import issues as texts
 
+MY_ISSUES = Callbacks("myissues")
+"""The button under an issue's news that lists the member's issues."""
 ACCEPT_FROM = (SUBMITTED, REFERRED)
 MERGE_FROM = (SUBMITTED, ACCEPTED, REFERRED)
 DECLINE_FROM = (SUBMITTED, ACCEPTED, REFERRED)
@@ -214,8 +216,12 @@ class IssueQueue:
         await self.notifier.organisations(
             issue.id, f"issue:{issue.id}:event:{event_id}",
             OutgoingMessage(texts.status_news(news), buttons=((Button(
-                texts.BUTTON_MY_ISSUES, callback_data="myissues"),),)),
+                texts.BUTTON_MY_ISSUES, callback_data=MY_ISSUES.data()),),)),
         )
+
+    async def summary(self, issue: Issue) -> IssueSummary:
+        """The issue with its organisations and figures, as the officer and members see it."""
+        return await summarise(self.db, issue)
 
     async def find(self, ref_or_id: str | int) -> Issue | None:
         if isinstance(ref_or_id, int):

@@ -102,20 +102,83 @@ class DocumentInfo:
     created: datetime
 
 
-PAGE_WIDTH_CM = 16.0  # A4 less the default margins
-MIN_COLUMN_CM = 1.6
+BODY_FONT = "Arial"
+"""A font every Word and LibreOffice has (Liberation Sans is drawn to its metrics), so the
+widths estimated below are the widths a reader sees; the template's Cambria is often missing."""
+BODY_PT = 11.0
+TABLE_SIZES_PT = (BODY_PT, 10.0, 9.0, 8.0)
+"""A table whose longest words do not fit the page at body size is set smaller, down to 8 pt,
+rather than split "Organisatio/ns" across lines."""
+CHAR_EM = 0.55
+"""The rule of thumb for a character's width, in em; a word is never estimated narrower."""
+_GLYPH_EM = {**dict.fromkeys("fijlrt.,;:'!|()-", 0.389), **dict.fromkeys("mw", 0.889),
+             **dict.fromkeys("MW", 0.944), **dict.fromkeys("0123456789", 0.556)}
+"""Bold Arial's widest glyphs in each group (its metrics are Helvetica's); other lower-case
+letters are at most 0.611 em, other capitals 0.778."""
+CELL_PADDING_CM = 0.4
+"""Word's default cell margins (0.19 cm each side) and the grid line."""
+NARROWEST = "1,234"
+"""A column of small numbers still gets room for this."""
+A4_CM = (21.0, 29.7)
+MARGIN_CM = 2.54
 
 
-def column_widths(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[float]:
-    """Centimetres per column: never narrower than its longest word (no "Organisatio/ns"), the
-    rest of the page shared by how much text each column holds."""
-    columns = list(zip(header, *rows, strict=True))
-    longest = [max(len(w) for cell in column for w in (cell.split() or [""])) for column in columns]
-    floor = [max(MIN_COLUMN_CM, 0.23 * n + 0.4) for n in longest]
-    text = [sum(min(len(cell), 300) for cell in column) for column in columns]
-    spare = max(PAGE_WIDTH_CM - sum(floor), 0.0)
-    total = sum(text) or 1
+def word_width_cm(word: str, size_pt: float) -> float:
+    """Estimated width of ``word`` in bold at ``size_pt`` in a cell, padding included."""
+    glyphs = sum(_GLYPH_EM.get(c, 0.778 if c.isupper() else 0.611) for c in word)
+    return max(glyphs, len(word) * CHAR_EM) * size_pt * 2.54 / 72 + CELL_PADDING_CM
+
+
+@dataclass(frozen=True)
+class TableLayout:
+    size_pt: float
+    widths_cm: list[float]
+
+
+def _floors(header: Sequence[str], rows: Sequence[Sequence[str]], size_pt: float) -> list[float]:
+    """Per column, the width of its widest word."""
+    return [max(word_width_cm(word, size_pt) for cell in column for word in [NARROWEST,
+                                                                              *cell.split()])
+            for column in zip(header, *rows, strict=True)]
+
+
+def column_widths(header: Sequence[str], rows: Sequence[Sequence[str]], usable_cm: float,
+                  size_pt: float = BODY_PT) -> list[float]:
+    """Centimetres per column, adding up to the usable width: never narrower than its longest
+    word (no "Organisatio/ns") where the page allows, the rest shared by how much text each
+    column holds. Words that cannot all fit shrink alike."""
+    floor = _floors(header, rows, size_pt)
+    if sum(floor) >= usable_cm:
+        return [usable_cm * f / sum(floor) for f in floor]
+    text = [sum(min(len(cell), 300) for cell in column)
+            for column in zip(header, *rows, strict=True)]
+    spare, total = usable_cm - sum(floor), sum(text) or 1
     return [f + spare * t / total for f, t in zip(floor, text, strict=True)]
+
+
+def table_layout(header: Sequence[str], rows: Sequence[Sequence[str]],
+                 usable_cm: float) -> TableLayout:
+    """The largest type size at which every column's longest word fits the usable width."""
+    size = next((pt for pt in TABLE_SIZES_PT if sum(_floors(header, rows, pt)) <= usable_cm),
+                TABLE_SIZES_PT[-1])
+    return TableLayout(size, column_widths(header, rows, usable_cm, size))
+
+
+def usable_width_cm(document: Any) -> float:
+    """The text width of the document's last section: page width less both margins."""
+    section = document.sections[-1]
+    return float((section.page_width - section.left_margin - section.right_margin) / 360_000)
+
+
+def _a4_page(document: Any) -> None:
+    """A4 with 2.54 cm margins (python-docx's template is US Letter), body text in Arial."""
+    from docx.shared import Cm, Pt
+
+    section = document.sections[0]
+    section.page_width, section.page_height = Cm(A4_CM[0]), Cm(A4_CM[1])
+    section.left_margin = section.right_margin = Cm(MARGIN_CM)
+    normal = document.styles["Normal"].font
+    normal.name, normal.size = BODY_FONT, Pt(BODY_PT)
 
 
 def _page_numbers(document: Any) -> None:
@@ -137,22 +200,25 @@ def _page_numbers(document: Any) -> None:
 
 
 def _table(document: Any, header: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> None:
-    from docx.shared import Cm
+    from docx.shared import Cm, Pt
 
     table = document.add_table(rows=1, cols=len(header))
     table.style = "Table Grid"
     table.autofit = False
-    widths = column_widths(header, rows)
+    layout = table_layout(header, rows, usable_width_cm(document))
     for cell, title in zip(table.rows[0].cells, header, strict=True):
         cell.text = title
         cell.paragraphs[0].runs[0].bold = True
     for row in rows:
         for cell, value in zip(table.add_row().cells, row, strict=True):
             cell.text = value
-    for column, width in zip(table.columns, widths, strict=True):
+    for column, width in zip(table.columns, layout.widths_cm, strict=True):
         column.width = Cm(width)
         for cell in column.cells:  # Word reads the cells' widths, LibreOffice the columns'
             cell.width = Cm(width)
+            if layout.size_pt != BODY_PT:
+                for run in (r for p in cell.paragraphs for r in p.runs):
+                    run.font.size = Pt(layout.size_pt)
 
 
 def to_docx(blocks: list[Block], info: DocumentInfo | None = None) -> bytes:
@@ -160,6 +226,7 @@ def to_docx(blocks: list[Block], info: DocumentInfo | None = None) -> bytes:
     from docx.shared import Cm
 
     document = Document()
+    _a4_page(document)
     if info is not None:
         properties = document.core_properties
         properties.title, properties.author = info.title, info.author
@@ -180,7 +247,7 @@ def to_docx(blocks: list[Block], info: DocumentInfo | None = None) -> bytes:
             case Table(header, rows):
                 _table(document, header, rows)
             case Picture(png, caption):
-                document.add_picture(io.BytesIO(png), width=Cm(16))
+                document.add_picture(io.BytesIO(png), width=Cm(usable_width_cm(document)))
                 document.add_paragraph().add_run(caption).italic = True
     buffer = io.BytesIO()
     document.save(buffer)

@@ -17,11 +17,14 @@ from db import themes as themes_repo
 from db.database import Database
 from db.issues import BoardReportRecord, Issue
 from db.timeutil import to_db
-from delivery.messages import Button, OutgoingMessage
+from delivery.messages import Button, Callbacks, OutgoingMessage
 from issues.board_dates import BoardCalendar
 from issues.notify import Notifier
 from issues.queue import IssueQueue
 from wording import issues as texts
+
+FOLLOW_UP = Callbacks("iss")
+"""``iss:fu:<issue>:<answer>``: a member's answer to "did it help?" after an issue closed."""
 
 
 @dataclass
@@ -77,6 +80,6 @@ class IssueTimers:
 
 
 def follow_up_question(issue: Issue, theme_title: str) -> OutgoingMessage:
-    buttons = tuple(Button(label, callback_data=f"iss:fu:{issue.id}:{answer}")
+    buttons = tuple(Button(label, callback_data=FOLLOW_UP.data("fu", issue.id, answer))
                     for answer, label in texts.FOLLOW_UP_BUTTONS)
     return OutgoingMessage(texts.follow_up_question(issue, theme_title), buttons=(buttons,))

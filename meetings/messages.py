@@ -13,21 +13,21 @@ from db import meetings as repo
 from db import themes as themes_repo
 from db.database import Database
 from db.meetings import BOARD, GOING, MAYBE, NO, WAITING, Meeting
-from delivery.messages import Button, OutgoingMessage
+from delivery.messages import Button, CallbackData, Callbacks, OutgoingMessage
 from wording import meetings as texts
 
 Buttons = tuple[tuple[Button, ...], ...]
-RSVP_PREFIX, CALENDAR_PREFIX = "rsvp", "ics"
+RSVP, CALENDAR = Callbacks("rsvp"), Callbacks("ics")
 
 
-def rsvp_data(meeting_id: int, answer: str) -> str:
-    return f"{RSVP_PREFIX}:{meeting_id}:{answer}"
+def rsvp_data(meeting_id: int, answer: str) -> CallbackData:
+    return RSVP.data(meeting_id, answer)
 
 
 def buttons(meeting: Meeting, answer: str | None, full: bool) -> Buttons:
     """Going / Maybe / Can't make it (the member's answer ticked), and the calendar file. On a
     full meeting "Going" becomes the waiting list, unless the member already has a place."""
-    calendar = (Button(texts.BUTTON_CALENDAR, callback_data=f"{CALENDAR_PREFIX}:{meeting.id}"),)
+    calendar = (Button(texts.BUTTON_CALENDAR, callback_data=CALENDAR.data(meeting.id)),)
     if meeting.kind == BOARD:
         return (calendar,)
     first = texts.BUTTON_GOING

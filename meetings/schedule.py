@@ -15,7 +15,9 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from db.meetings import BOARD, Meeting, MeetingPlan
+from dateutil import parser as dateparser
+
+from db.meetings import BOARD, NETWORK, Meeting, MeetingPlan
 from settings.offsets import parse_offsets, wall_time
 from wording import meetings as texts
 
@@ -33,6 +35,15 @@ NETWORK_FIELDS = ("title", "theme", "audience", "speaker", "venue", "address", "
                   "date", "start", "end", "capacity", "agenda", "reminders", "note")
 BOARD_FIELDS = ("board", "date", "start", "end", "cutoff", "venue", "address", "map", "online",
                 "reminders", "note")
+QUICK_NETWORK_FIELDS = ("title", "date", "time", "place")
+QUICK_BOARD_FIELDS = ("board", "date", "time")
+"""What a new meeting asks before the review; the rest waits behind "More details". ``time``
+(start, and maybe end) and ``place`` (a venue or a link) each stand for more than one field."""
+FROM_A_TITLE = NETWORK
+"""The kind of meeting a title typed at /meeting's menu starts: the everyday one."""
+STANDS_FOR = {"time": ("start", "end"), "place": ("venue", "online")}
+DEFAULT_LENGTH = timedelta(hours=2)
+"""A start time alone makes a two-hour meeting; the end can be changed under More details."""
 OPTIONAL = frozenset({"theme", "audience", "speaker", "venue", "address", "map", "online",
                       "capacity", "agenda", "reminders", "note", "cutoff"})
 ALL, FOLLOWERS = "all", "followers"
@@ -41,6 +52,14 @@ NO_REMINDERS = "none"
 _DATE_DMY = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
 _DATE_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 _TIME = re.compile(r"^(\d{1,2})(?:[:.](\d{2}))?\s*(am|pm)?$", re.IGNORECASE)
+_UNTIL = re.compile(r"\s*(?:-|–|—|\bto\b|\buntil\b|\btill\b)\s*", re.IGNORECASE)
+_HALF_DAY = re.compile(r"(am|pm)$", re.IGNORECASE)
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_WEEKDAY = re.compile(r"\b(mon|tue|wed|thu|fri|sat|sun)[a-z]*\b", re.IGNORECASE)
+_ONLY_WEEKDAY = re.compile(r"^(?:next\s+|this\s+|on\s+)?(mon|tue|wed|thu|fri|sat|sun)[a-z]*$",
+                           re.IGNORECASE)
+_YEAR = re.compile(r"\b\d{4}\b|^\d{1,2}[/.-]\d{1,2}[/.-]\d{2}$")
+_RELATIVE_DAYS = {"today": 0, "tomorrow": 1}
 
 
 class Invalid(ValueError):
@@ -92,29 +111,66 @@ def _title(field: str, text: str, rules: PlanRules) -> str:
     return cleaned
 
 
-def _read_date(field: str, text: str) -> date:
-    cleaned = text.strip()
-    if match := _DATE_DMY.match(cleaned):
+def _read_date(field: str, text: str, today: date) -> date:
+    """A date as people type it: 19/11/2026, 2026-11-19, 19/11, 19 Nov, Thursday 19 November,
+    Thursday, tomorrow. Day before month (the UK way) unless the year comes first; a date
+    without a year is the next one to come; a weekday that is not the date's is refused."""
+    cleaned = " ".join(text.replace(",", " ").split())
+    if cleaned.lower() in _RELATIVE_DAYS:
+        return today + timedelta(days=_RELATIVE_DAYS[cleaned.lower()])
+    if match := _ONLY_WEEKDAY.match(cleaned):
+        ahead = (_weekday(match[1]) - today.weekday() - 1) % 7 + 1
+        return today + timedelta(days=ahead)
+    day = _numeric_date(field, cleaned) or _worded_date(field, cleaned, today)
+    named = {_weekday(name) for name in _WEEKDAY.findall(cleaned)}
+    if named and named != {day.weekday()}:
+        raise Invalid(field, texts.wrong_weekday(day, _WEEKDAYS[min(named)]))
+    return day
+
+
+def _weekday(name: str) -> int:
+    return next(i for i, full in enumerate(_WEEKDAYS) if full.startswith(name.lower()[:3]))
+
+
+def _numeric_date(field: str, text: str) -> date | None:
+    """A date written in full with numbers, checked so a mistyped one is named."""
+    if match := _DATE_DMY.match(text):
         day, month, year = (int(part) for part in match.groups())
-    elif match := _DATE_ISO.match(cleaned):
+    elif match := _DATE_ISO.match(text):
         year, month, day = (int(part) for part in match.groups())
     else:
-        raise Invalid(field, texts.NOT_A_DATE)
+        return None
     try:
         return date(year, month, day)
     except ValueError:
         raise Invalid(field, texts.no_such_date(day, month, year)) from None
 
 
+def _worded_date(field: str, text: str, today: date) -> date:
+    """What python-dateutil reads, the year left out taken as this year or the next."""
+    midnight = datetime.combine(today, time())
+    try:
+        parsed = dateparser.parse(text, default=midnight, dayfirst=True)
+    except (ValueError, OverflowError):
+        raise Invalid(field, texts.NOT_A_DATE) from None
+    if parsed.time() != time() or parsed.tzinfo is not None:  # a time, not a date
+        raise Invalid(field, texts.NOT_A_DATE)
+    day = parsed.date()
+    if day < today and _YEAR.search(text) is None:
+        day = dateparser.parse(text, default=midnight.replace(year=today.year + 1, day=1),
+                               dayfirst=True).date()
+    return day
+
+
 def _meeting_date(field: str, text: str, rules: PlanRules) -> str:
-    day = _read_date(field, text)
+    day = _read_date(field, text, rules.today)
     if day < rules.today:
         raise Passed(field, texts.date_passed(day))
     return day.isoformat()
 
 
 def _cutoff_date(field: str, text: str, rules: PlanRules) -> str:
-    return _read_date(field, text).isoformat()
+    return _read_date(field, text, rules.today).isoformat()
 
 
 def _read_time(field: str, text: str) -> time:
@@ -133,6 +189,30 @@ def _read_time(field: str, text: str) -> time:
 
 def _time(field: str, text: str, rules: PlanRules) -> str:
     return _read_time(field, text).strftime("%H:%M")
+
+
+def _times_of_day(text: str) -> dict[str, str]:
+    """"10", "10:00", "7pm", "10-12", "10:00 to 12:30", "6-8pm" (the pm is both's); without an
+    end the meeting lasts :data:`DEFAULT_LENGTH`, up to midnight."""
+    parts = _UNTIL.split(text.strip(), maxsplit=1)
+    if len(parts) == 2 and (half := _HALF_DAY.search(parts[1])) and not _HALF_DAY.search(parts[0]):
+        with_half = f"{parts[0]}{half[1]}"
+        if _read_time("time", with_half) < _read_time("time", parts[1]):
+            parts[0] = with_half
+    start = _read_time("time", parts[0])
+    if len(parts) == 2:
+        end = _read_time("time", parts[1])
+    else:
+        later = datetime.combine(date.min, start) + DEFAULT_LENGTH
+        end = later.time() if later.date() == date.min else CUTOFF_TIME
+    return {"start": start.strftime("%H:%M"), "end": end.strftime("%H:%M")}
+
+
+def _place(text: str, rules: PlanRules) -> dict[str, str]:
+    """A link is where to join online; anything else is the venue's name."""
+    if text.strip().lower().startswith(("http://", "https://")):
+        return {"online": _url("place", text, rules)}
+    return {"venue": _text(SHORT_MAX)("place", text, rules)}
 
 
 def _url(field: str, text: str, rules: PlanRules) -> str:
@@ -196,6 +276,35 @@ PARSERS: dict[str, Callable[[str, str, PlanRules], str]] = {
 def parse_answer(field: str, text: str, rules: PlanRules) -> str:
     """The normalised answer for one field; raises :class:`Invalid` with what is wrong."""
     return PARSERS[field](field, text, rules)
+
+
+def parse_answers(field: str, text: str, rules: PlanRules) -> dict[str, str]:
+    """The answers one reply gives: one field's, or the several a quick question stands for."""
+    if field == "time":
+        return _times_of_day(text)
+    if field == "place":
+        return _place(text, rules)
+    return {field: parse_answer(field, text, rules)}
+
+
+def quick_fields(kind: str) -> tuple[str, ...]:
+    return QUICK_BOARD_FIELDS if kind == BOARD else QUICK_NETWORK_FIELDS
+
+
+def asked_as(field: str, quick: bool) -> str:
+    """The question that sets ``field``: in the quick path, the one that stands for it."""
+    if quick:
+        return next((short for short, fields in STANDS_FOR.items() if field in fields), field)
+    return field
+
+
+def summary_answer(field: str, answers: dict[str, str]) -> str:
+    """One line for a quick question's answers: "10:00–12:00", the venue or the link."""
+    if field == "time":
+        return "–".join(answers[f] for f in STANDS_FOR[field] if answers.get(f))
+    if field == "place":
+        return answers.get("venue") or answers.get("online", "")
+    return answers.get(field, "")
 
 
 # --- the whole plan ---------------------------------------------------------------------------

@@ -10,12 +10,17 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from typing import Any, Protocol
+from zoneinfo import ZoneInfo
 
 from db import members as members_repo
 from db import themes as themes_repo
 from db.database import Database
 from db.members import EMAIL_BULLETIN, Member, MemberDetails
+from db.records import MembershipCounts
+from db.themes import Theme
 from db.timeutil import Clock, to_db, utcnow
+from members import reports
+from members.reports import MembersExport
 
 log = logging.getLogger(__name__)
 
@@ -81,11 +86,26 @@ class MemberDirectory:
         await self._announce_change(member)
         return Registration(member, created=existing is None)
 
+    async def themes(self) -> list[Theme]:
+        """The themes a member may follow, in the config's order."""
+        return await themes_repo.list_active(self.db)
+
+    async def theme_titles(self) -> dict[str, str]:
+        """Every theme's title by slug, retired ones too, so old records keep their names."""
+        return await themes_repo.titles(self.db)
+
+    async def counts(self, tz: ZoneInfo) -> MembershipCounts:
+        """Members now and joined this month (in the network's zone), for ``/members``."""
+        return await reports.membership_counts(self.db, self.clock(), tz)
+
+    async def export(self) -> MembersExport:
+        return await reports.members_csv(self.db)
+
     async def themes_of(self, member: Member) -> list[str]:
         return await members_repo.themes_of(self.db, member.id)
 
     async def set_themes(self, member: Member, theme_slugs: list[str]) -> list[str]:
-        known = [theme.slug for theme in await themes_repo.list_active(self.db)]
+        known = [theme.slug for theme in await self.themes()]
         chosen = [slug for slug in known if slug in set(theme_slugs)]
         await members_repo.replace_themes(self.db, member.id, chosen)
         await self._announce_change(member)

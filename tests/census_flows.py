@@ -62,6 +62,14 @@ async def take_part(user: SimUser, services: Sequence[str] = (COUNSELLING, PAREN
     await choose_services(user, services, named)
 
 
+async def no_list_in_november(user: SimUser) -> None:
+    """Joins, takes part with counselling, and answers November's question: no list."""
+    await join(user)
+    await take_part(user, [COUNSELLING])
+    await user.press("No waiting list now", await question(user, NOVEMBER, COUNSELLING))
+    await user.wait_for_text("✅")
+
+
 async def question(user: SimUser, month: str, service: str) -> BotMessage:
     """The month's question about one service (it comes through the delivery engine, paced at
     one message a second per chat, so it is looked for in the whole chat, not after a cursor)."""

@@ -12,7 +12,7 @@ from db import meetings as meetings_repo
 from db.database import Database
 from db.meetings import MeetingPlan
 from settings.config import Config
-from tests.fakes.telegram_users import BotMessage, SimUser
+from tests.fakes.telegram_users import BotMessage, SimUser, UploadedFile
 
 EARLY_HELP = "Early Help Board"
 
@@ -88,6 +88,11 @@ async def finish_new_issue(user: SimUser, answers: Answers) -> None:
     """From "what is happening" accepted (or "Mine is different") to the review screen."""
     await user.wait_for_text("What is the impact")
     await user.send(answers.impact)
+    await answer_from_the_ask(user, answers)
+
+
+async def answer_from_the_ask(user: SimUser, answers: Answers) -> None:
+    """From the impact accepted to the review screen."""
     await user.wait_for_text("What would you like the board to do?")
     if answers.ask is None:
         await user.press("Let the officer word it")
@@ -130,6 +135,14 @@ async def accept(officer: SimUser, ref: str, board: str = EARLY_HELP) -> None:
     await officer.wait_for_text(f"{ref} is now accepted")
 
 
+async def request_report(officer: SimUser, board: str = EARLY_HELP) -> UploadedFile:
+    """/report for ``board``: the Word document (its HTML copy follows it)."""
+    await officer.send("/report")
+    await officer.wait_for_text("Which board")
+    await officer.press(board)
+    return await officer.wait_for_document(".docx")
+
+
 @asynccontextmanager
 async def database(config: Config) -> AsyncIterator[Database]:
     db = await Database.open(config.database.path)
@@ -142,3 +155,25 @@ async def database(config: Config) -> AsyncIterator[Database]:
 async def rows(config: Config, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
     async with database(config) as db:
         return [tuple(row) for row in await db.fetch_all(sql, params)]
+
+
+def tables_that_overflow(document: Any) -> list[str]:
+    """Each table of a Word report that is wider than its page's text, or has a header word
+    wider than its column (by character count: 0.55 em a character at the cell's type size,
+    plus Word's cell margins): columns off the page, "Organisatio/ns"."""
+    section = document.sections[-1]
+    usable = (section.page_width - section.left_margin - section.right_margin) / 360_000
+    body = document.styles["Normal"].font.size
+    normal = body.pt if body else 11.0  # the template's own size
+    problems = []
+    for number, table in enumerate(document.tables, 1):
+        widths = [column.width / 360_000 for column in table.columns]
+        if sum(widths) > usable + 0.01:
+            problems.append(f"table {number}: {sum(widths):.1f} cm on {usable:.1f} cm of text")
+        for cell, width in zip(table.rows[0].cells, widths, strict=True):
+            sizes = [r.font.size.pt for p in cell.paragraphs for r in p.runs if r.font.size]
+            size = sizes[0] if sizes else normal
+            for word in cell.text.split():
+                if len(word) * 0.55 * size * 2.54 / 72 + 0.38 > width:
+                    problems.append(f"table {number}: “{word}” at {size} pt in {width:.2f} cm")
+    return problems

@@ -14,6 +14,7 @@ from meetings.schedule import plan_from_answers
 from settings.config import Config
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.telegram_users import BotMessage, SimUser
+from tests.flows import join
 from tests.harness import FakeClock
 
 FORUM = {"title": "Early help forum", "theme": "early-help", "speaker": "Dr Amy Shah",
@@ -63,3 +64,50 @@ async def open_card(user: SimUser, title: str) -> BotMessage:
 
 def reminders(user: SimUser) -> list[str]:
     return [m.content for m in user.messages if m.content.startswith("⏰")]
+
+
+async def start_meeting(officer: SimUser, title: str) -> None:
+    """/meeting and a title typed at the menu, up to the date question."""
+    await officer.send("/meeting")
+    await officer.wait_for_text("Create a meeting")
+    await officer.send(title)
+    await officer.wait_for_text("What date?")
+
+
+async def answer_in_turn(officer: SimUser, *steps: tuple[str, str]) -> BotMessage:
+    """Type each answer and wait for what it brings (a question, a problem); returns the last."""
+    shown: BotMessage | None = None
+    for typed, expected in steps:
+        await officer.send(typed)
+        shown = await officer.wait_for_text(expected)
+    assert shown is not None
+    return shown
+
+
+async def change_detail(officer: SimUser, field: str, question: str, typed: str,
+                        shown: str) -> BotMessage:
+    """On the review, tap ``field``, answer its question, and wait for ``shown``."""
+    await officer.press(field)
+    await officer.wait_for_text(question)
+    await officer.send(typed)
+    return await officer.wait_for_text(shown)
+
+
+async def follower_and_other(tg: FakeTelegram) -> tuple[SimUser, SimUser]:
+    """Two members: one who follows Early help, and one who does not."""
+    follower, other = tg.user(), tg.user()
+    await join(follower, organisation="Follower Org")
+    await follower.press("⬜ Early help")
+    await follower.wait_for_message()
+    await join(other, organisation="Other Org")
+    return follower, other
+
+
+async def theme_for_followers(officer: SimUser) -> None:
+    """On the full review: Early help, with reminders only to its followers."""
+    await officer.press("Theme")
+    await officer.wait_for_text("Which theme")
+    await officer.press("Early help")
+    await officer.wait_for_text("Who should get the reminders?")
+    await officer.press("Only the theme's followers")
+    await officer.wait_for_text("Reminded: Only the theme's followers")

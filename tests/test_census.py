@@ -14,6 +14,10 @@ from pathlib import Path
 import pytest
 from docx import Document
 
+from census.months import planned
+from db import census as repo
+from db import members as members_repo
+from db.census import Figures
 from settings.config import Config
 from tests.census_flows import (
     COUNSELLING,
@@ -23,16 +27,33 @@ from tests.census_flows import (
     census_config,
     census_questions,
     choose_services,
+    no_list_in_november,
     question,
     seed_three_organisations,
     take_part,
     type_figures,
 )
 from tests.fakes.telegram_api import FakeTelegram
+from tests.fakes.telegram_users import SimUser
 from tests.flows import join
 from tests.harness import ADMIN_ID, FakeClock, running_bot, ticks
-from tests.issues_flows import EARLY_HELP, add_board_meeting, rows
+from tests.issues_flows import (
+    EARLY_HELP,
+    add_board_meeting,
+    database,
+    request_report,
+    rows,
+    tables_that_overflow,
+)
 from tests.meetings_flows import utc
+
+
+async def december_for_the_board(config: Config, tg: FakeTelegram, clock: FakeClock,
+                                  ) -> tuple[SimUser, str]:
+    """Three organisations' November and December (see ``seed_three_organisations``) before
+    the Early Help Board's meeting on 15 December, whose cut-off is the 10th."""
+    await add_board_meeting(config, EARLY_HELP, utc(2026, 12, 15, 10), utc(2026, 12, 10, 17))
+    return await seed_three_organisations(tg, clock)
 
 
 @pytest.fixture
@@ -121,6 +142,46 @@ async def test_one_reminder_to_those_who_have_not_answered_and_nothing_twice(
                               " waiting = 7") == [(13, 1)]
 
 
+async def test_after_downtime_a_month_is_asked_late_only_while_it_is_open(
+    tg: FakeTelegram, config: Config, clock: FakeClock
+) -> None:
+    member = tg.user()
+    async with running_bot(config, clock):
+        await add_board_meeting(config, EARLY_HELP, utc(2026, 12, 15, 10), utc(2026, 12, 10, 17))
+        await no_list_in_november(member)
+    clock.now = utc(2026, 12, 11, 9)  # down all of December's census: its cut-off has passed
+    async with running_bot(config, clock):
+        await ticks()
+    assert not any(DECEMBER in q for q in census_questions(member))
+    clock.now = utc(2027, 1, 3, 12)  # down when January's opened: asked late, it is still open
+    async with running_bot(config, clock):
+        await question(member, "January 2027", COUNSELLING)
+        await ticks()
+    async with running_bot(config, clock):
+        await ticks()
+    assert [q.splitlines()[0] for q in census_questions(member)] == [
+        "📋 Waiting lists, November 2026 (1 of 1)", "📋 Waiting lists, January 2027 (1 of 1)"]
+
+
+async def test_a_cut_off_just_after_the_census_opens_leaves_the_month_open(
+    tg: FakeTelegram, config: Config, clock: FakeClock
+) -> None:
+    member, officer = tg.user(), tg.user(user_id=ADMIN_ID)
+    async with running_bot(config, clock):
+        # December's census opens on the 1st, its reminder is due on the 5th; the cut-off is
+        # on the 3rd, so that report takes November (complete) and December stays open.
+        await add_board_meeting(config, EARLY_HELP, utc(2026, 12, 8, 10), utc(2026, 12, 3, 17))
+        await no_list_in_november(member)
+        clock.now = utc(2026, 12, 4, 9)
+        await member.press("Same as last month", await question(member, DECEMBER, COUNSELLING))
+        saved = await member.wait_for_message(lambda m: m.content.startswith("✅")
+                                              or "has closed" in m.content)
+        assert saved.content.startswith(f"✅ {COUNSELLING}, {DECEMBER}"), saved.content
+        report = await request_report(officer)
+    text = "\n".join(p.text for p in Document(io.BytesIO(report.data)).paragraphs)
+    assert "census for November 2026, as it stood at the cut-off" in text
+
+
 async def test_impossible_figures_get_a_clear_question_back(
     tg: FakeTelegram, config: Config, clock: FakeClock
 ) -> None:
@@ -158,8 +219,7 @@ async def test_officer_census_and_the_board_report_section(
 ) -> None:
     officer = tg.user(user_id=ADMIN_ID)
     async with running_bot(config, clock):
-        await add_board_meeting(config, EARLY_HELP, utc(2026, 12, 15, 10), utc(2026, 12, 10, 17))
-        silent, ref = await seed_three_organisations(tg, clock)
+        silent, ref = await december_for_the_board(config, tg, clock)
 
         clock.now = utc(2026, 12, 11, 9)  # after the cut-off: December's census has closed
         late = await question(silent, DECEMBER, COUNSELLING)
@@ -185,12 +245,11 @@ async def test_officer_census_and_the_board_report_section(
 
         reports = []
         for _ in range(2):  # made twice: the figures are frozen at the cut-off
-            await officer.send("/report")
-            await officer.wait_for_text("Which board")
-            await officer.press(EARLY_HELP)
-            reports.append(await officer.wait_for_document(".docx"))
+            reports.append(await request_report(officer))
             html = (await officer.wait_for_document(".html")).text()
     assert reports[0].data != b"" and "data:image/png;base64," in html
+    assert ("<tr><td>Parenting support</td><td>fewer than three organisations reported</td>"
+            in html) and "5 (1 organisation)" not in html  # the HTML withholds it too
 
     document = Document(io.BytesIO(reports[1].data))
     text = "\n".join(p.text for p in document.paragraphs)
@@ -204,16 +263,45 @@ async def test_officer_census_and_the_board_report_section(
     assert summary[2][:2] == [PARENTING, "fewer than three organisations reported"]
     trend = next(t for t in tables if t[0][0] == "Month")
     assert trend[0] == ["Month", COUNSELLING, PARENTING]
-    assert len(trend) == 13 and trend[-1][0] == "December 2026"
+    # From the census's first month, not twelve rows of months before anyone was asked.
+    assert [row[0] for row in trend] == ["Month", "November 2026", "December 2026"]
     assert trend[-2] == ["November 2026", "30 (3 organisations)",
                          "fewer than three organisations reported"]
     issues = next(t for t in tables if t[0][0] == "Reference")
     assert issues[1] == [ref, "Early help", "1", "45", "18 weeks",
                          "Counselling and mental health, November 2026: 30 (3 organisations)"]
     assert len(document.inline_shapes) == 1
+    assert tables_that_overflow(document) == []  # eight columns on an A4 page
     earlier = [[[c.text for c in row.cells] for row in t.rows]
                for t in Document(io.BytesIO(reports[0].data)).tables]
     assert earlier == tables
+
+
+async def test_the_change_since_the_same_month_last_year(
+    tg: FakeTelegram, config: Config, clock: FakeClock
+) -> None:
+    officer = tg.user(user_id=ADMIN_ID)
+    async with running_bot(config, clock):
+        await december_for_the_board(config, tg, clock)
+        async with database(config) as db:  # December 2025, as the census had it a year ago
+            await repo.ensure_month(db, planned("2025-12", config.census, config.tz))
+            for organisation, waiting in (("Hope Counselling", 5), ("Quiet Trust", 10),
+                                          ("Small Steps", 0)):
+                [(member_id,)] = await rows(config, "SELECT id FROM members WHERE "
+                                                    "organisation = ?", (organisation,))
+                member = await members_repo.get_by_id(db, member_id)
+                assert member is not None
+                await repo.save_answer(db, "2025-12", "counselling", member, False,
+                                       Figures(waiting, 4, False), utc(2025, 12, 2))
+        await officer.send("/census")
+        view = await officer.wait_for_text("Waiting-list census, December 2026")
+        assert "change: +10 since last month, +25 since a year ago" in view.content
+        clock.now = utc(2026, 12, 11, 9)
+        report = await request_report(officer)
+    tables = [[[c.text for c in row.cells] for row in t.rows]
+              for t in Document(io.BytesIO(report.data)).tables]
+    summary = next(t for t in tables if t[0][0] == "Service")
+    assert summary[0][-1] == "Since a year ago" and summary[1][-2:] == ["+10", "+25"]
 
 
 async def test_mydata_lists_the_figures_and_forget_keeps_them_anonymous(

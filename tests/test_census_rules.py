@@ -12,7 +12,7 @@ import aiosqlite
 import pytest
 
 from census import figures
-from census.months import latest_opened, opening, planned
+from census.months import latest_opened, opening, planned, report_month
 from census.trends import trends
 from db import census as repo
 from db import members as members_repo
@@ -59,6 +59,15 @@ def test_months_open_at_local_time_across_the_clock_change() -> None:
     assert latest_opened(datetime(2026, 12, 3, 9, 29, tzinfo=UTC), settings, LONDON) == "2026-11"
     assert latest_opened(datetime(2026, 12, 3, 9, 30, tzinfo=UTC), settings, LONDON) == "2026-12"
     assert latest_opened(datetime(2027, 1, 1, 0, 0, tzinfo=UTC), settings, LONDON) == "2026-12"
+
+
+def test_a_board_cut_off_before_the_reminder_uses_the_month_before() -> None:
+    settings = CensusConfig.model_validate({"day": 1, "time": "09:30", "reminder_days": 4})
+    reminder = datetime(2026, 12, 5, 9, 30, tzinfo=UTC)
+    assert report_month(datetime(2026, 12, 3, 17, tzinfo=UTC), settings, LONDON) == "2026-11"
+    assert report_month(reminder, settings, LONDON) == "2026-11"
+    assert report_month(datetime(2026, 12, 5, 9, 31, tzinfo=UTC), settings, LONDON) == "2026-12"
+    assert report_month(datetime(2026, 12, 31, tzinfo=UTC), settings, LONDON) == "2026-12"
 
 
 @pytest.mark.parametrize(("text", "expected"), [

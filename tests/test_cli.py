@@ -129,6 +129,22 @@ def test_every_command_has_help_in_whole_sentences() -> None:
     assert "LINKEDUP_TELEGRAM_TOKEN" in run_help and "telegram.token" in run_help
 
 
+HEAVY_LIBRARIES = ("matplotlib", "docx", "starlette", "jinja2", "mailchimp_marketing",
+                   "feedparser", "nh3", "icalendar", "snowballstemmer", "telegram", "pydantic")
+
+
+def test_the_command_line_imports_no_heavy_library_before_a_command_needs_it() -> None:
+    """``linkedup --help`` and a mistyped option answer at once: the command module leaves the
+    libraries for charts, Word files, web pages, email, feeds and the bot to the commands."""
+    import subprocess
+
+    probe = ("import sys, bot.cli; "
+             f"print(' '.join(m for m in {HEAVY_LIBRARIES!r} if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                            check=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert result.stdout.split() == [], result.stdout
+
+
 async def test_a_second_bot_with_the_same_token_stops_and_the_first_carries_on(
     tmp_path: Path, tg: FakeTelegram
 ) -> None:

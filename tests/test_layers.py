@@ -7,12 +7,17 @@
 - No import cycle between the project's modules, however an import is written (at the top,
   inside a function, or for type checking only): a cycle is two rooms that cannot be
   understood, tested or moved one without the other.
+- Handlers call services, services call db/: a handler may name the records db/ hands out
+  (``Member``, ``Issue``), never a repository function, a db module, the SQLite driver or the
+  services' database handle.
+- One of each: inline keyboards are made only in handlers/keyboards.py, a conversation ends only
+  through ``handlers.replies.end``, and callback data is made only by ``Callbacks.data``.
 """
 
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import cache
 from pathlib import Path
 
@@ -45,10 +50,15 @@ def modules() -> dict[str, Path]:
     return found
 
 
+@cache
+def parsed(path: Path) -> ast.Module:
+    return ast.parse(path.read_text("utf-8"), str(path))
+
+
 def imported_names(path: Path) -> Iterator[tuple[int, str]]:
     """(line, dotted name) of everything ``path`` imports, relative imports resolved."""
-    tree = ast.parse(path.read_text("utf-8"), str(path))
-    package = module_name(path).split(".")
+    tree = parsed(path)
+    package = module_name(path).split(".") if path.is_relative_to(ROOT) else [path.stem]
     if path.name != "__init__.py":
         package = package[:-1]
     for node in sorted(ast.walk(tree), key=lambda node: getattr(node, "lineno", 0)):
@@ -170,3 +180,109 @@ def test_only_the_benchmarks_import_the_tests_fakes() -> None:
 
 def test_there_is_no_import_cycle() -> None:
     assert cycles(graph()) == []
+
+
+def top_level_classes(path: Path) -> set[str]:
+    return {node.name for node in parsed(path).body if isinstance(node, ast.ClassDef)}
+
+
+def shown(path: Path) -> str:
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else path.name
+
+
+def database_reaches(path: Path) -> list[str]:
+    """What a module imports from db/ other than its record classes, and any SQLite driver."""
+    found = []
+    for line, name in imported_names(path):
+        target = project_target(name)
+        if name.split(".")[0] in {"aiosqlite", "sqlite3"}:
+            found.append(f"{shown(path)}:{line} imports {name}")
+        elif target is not None and target.split(".")[0] == "db":
+            record = name.removeprefix(f"{target}.")
+            if record == name or record not in top_level_classes(modules()[target]):
+                found.append(f"{shown(path)}:{line} imports {name}")
+    return found
+
+
+Finder = Callable[[ast.AST], str | None]
+
+
+def call_of(names: set[str]) -> Finder:
+    """Calls of ``names`` (a class: so, objects made)."""
+    def call(node: ast.AST) -> str | None:
+        if not isinstance(node, ast.Call):
+            return None
+        func = node.func
+        name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
+        return name if name in names else None
+
+    return call
+
+
+def use_of(dotted: str) -> Finder:
+    def use(node: ast.AST) -> str | None:
+        return dotted if isinstance(node, ast.Attribute) and ast.unparse(node) == dotted else None
+
+    return use
+
+
+def database_handle(node: ast.AST) -> str | None:
+    """``services.db``: the connection itself, which a handler would pass to a query."""
+    return ast.unparse(node) if isinstance(node, ast.Attribute) and node.attr == "db" else None
+
+
+def found_in(path: Path, finder: Finder) -> list[str]:
+    return [f"{shown(path)}:{getattr(node, 'lineno', 0)} {name}"
+            for node in ast.walk(parsed(path)) if (name := finder(node)) is not None]
+
+
+def found_outside(outside: set[str], finder: Finder) -> list[str]:
+    """What ``finder`` finds in the project's modules (tests and benchmarks aside) other than
+    the modules ``outside``."""
+    return [found for module, path in sorted(modules().items())
+            if module not in outside and module.split(".")[0] not in {"tests", "benchmarks"}
+            for found in found_in(path, finder)]
+
+
+def test_the_checks_below_see_what_they_forbid(tmp_path: Path) -> None:
+    sample = tmp_path / "probe.py"
+    sample.write_text(
+        "import aiosqlite\n"
+        "from db import themes\n"
+        "from db.themes import list_active, Theme\n"
+        "from telegram import InlineKeyboardMarkup\n"
+        "from telegram.ext import ConversationHandler\n"
+        "markup: InlineKeyboardMarkup = InlineKeyboardMarkup([])\n"
+        "done = ConversationHandler.END\n"
+        "rows = list_active(context.services.db)\n",
+        "utf-8",
+    )
+    assert database_reaches(sample) == ["probe.py:1 imports aiosqlite",
+                                        "probe.py:2 imports db.themes",
+                                        "probe.py:3 imports db.themes.list_active"]
+    assert found_in(sample, call_of({"InlineKeyboardMarkup"})) == [
+        "probe.py:6 InlineKeyboardMarkup"]
+    assert found_in(sample, use_of("ConversationHandler.END")) == [
+        "probe.py:7 ConversationHandler.END"]
+    assert found_in(sample, database_handle) == ["probe.py:8 context.services.db"]
+
+
+def test_handlers_reach_the_database_only_through_services() -> None:
+    handlers = [path for module, path in modules().items() if module.startswith("handlers")]
+    assert [found for path in sorted(handlers) for found in database_reaches(path)] == []
+    assert [found for path in sorted(handlers) for found in found_in(path, database_handle)] == []
+
+
+def test_inline_keyboards_are_made_in_one_place() -> None:
+    assert found_outside({"handlers.keyboards"},
+                         call_of({"InlineKeyboardMarkup", "InlineKeyboardButton"})) == []
+
+
+def test_a_conversation_ends_one_way() -> None:
+    assert found_outside({"handlers.replies"}, use_of("ConversationHandler.END")) == []
+
+
+def test_callback_data_is_made_only_by_its_family() -> None:
+    """``CallbackData`` is a type mypy checks; calling it directly would step around
+    :meth:`Callbacks.data` and so around the routing table's patterns."""
+    assert found_outside({"delivery.messages"}, call_of({"CallbackData"})) == []

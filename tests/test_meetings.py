@@ -24,8 +24,23 @@ from meetings.boards import board_calendar
 from settings.config import Config
 from tests.fakes.telegram_api import FakeTelegram
 from tests.flows import join
-from tests.harness import ADMIN_ID, FakeClock, make_config, running_bot
-from tests.meetings_flows import FORUM, answer, open_card, rows, seed, utc
+from tests.harness import ADMIN_ID, FakeClock, bot_process, make_config, running_bot, ticks
+from tests.meetings_flows import (
+    FORUM,
+    answer,
+    answer_in_turn,
+    change_detail,
+    follower_and_other,
+    open_card,
+    rows,
+    seed,
+    start_meeting,
+    theme_for_followers,
+    utc,
+)
+
+QUICK_STEPS = 6
+"""/meeting to a saved network meeting: the command, title, date, time, place, Save."""
 
 
 @pytest.fixture
@@ -37,12 +52,9 @@ def config(tmp_path: Path, tg: FakeTelegram) -> Config:
 async def test_the_officer_creates_a_meeting_and_bad_answers_are_asked_again(
     tg: FakeTelegram, config: Config, clock: FakeClock
 ) -> None:
-    officer, follower, other = tg.user(user_id=ADMIN_ID), tg.user(), tg.user()
+    officer = tg.user(user_id=ADMIN_ID)
     async with running_bot(config, clock):
-        await join(follower, organisation="Follower Org")
-        await follower.press("⬜ Early help")
-        await follower.wait_for_message()
-        await join(other, organisation="Other Org")
+        follower, other = await follower_and_other(tg)
         await officer.send("/meeting")
         await officer.wait_for_text("Create a meeting")
         await officer.press("New network meeting")
@@ -51,45 +63,33 @@ async def test_the_officer_creates_a_meeting_and_bad_answers_are_asked_again(
         await officer.wait_for_text("That is 118 characters; please keep it to 100 or fewer")
         await officer.wait_for_text("What is the meeting called?")
         await officer.send("Early help forum <family hubs>")
-        await officer.wait_for_text("Which theme")
-        await officer.press("Early help")
-        await officer.wait_for_text("Who should get the reminders?")
-        await officer.press("Only the theme's followers")
-        await officer.wait_for_text("key speaker")
-        await officer.send("Dr Amy Shah")
-        await officer.wait_for_text("venue's name")
-        await officer.send("St James Centre")
-        await officer.wait_for_text("address")
-        await officer.send("1 Church Road, Birkenhead")
-        await officer.wait_for_text("map link")
-        await officer.press("Skip")
-        await officer.wait_for_text("join online")
-        await officer.send("https://meet.example/forum")
         await officer.wait_for_text("What date?")
         await officer.send("31/02/2027")
         await officer.wait_for_text("There is no 31 February 2027")
         await officer.send("01/11/2026")
         await officer.wait_for_text("Sunday 1 November 2026 has passed")
         await officer.send("19/11/2026")
-        await officer.wait_for_text("What time does it start?")
+        await officer.wait_for_text("What time?")
     async with running_bot(config, clock):  # a restart: the conversation carries on
         await officer.send("25:00")
         await officer.wait_for_text("25:00 is not a time of day")
-        await officer.send("10:00")
-        await officer.wait_for_text("What time does it end?")
-        await officer.send("9:30")
-        await officer.wait_for_text("How many places")
-        await officer.send("lots")
-        await officer.wait_for_text("whole number")
-        await officer.send("30")
-        await officer.wait_for_text("Agenda")
-        await officer.send("Family hubs: what is new.\nQuestions.")
-        await officer.wait_for_text("When should reminders go?")
-        await officer.press("Skip")
-        await officer.wait_for_text("A note to add")
-        await officer.press("Skip")
+        await officer.send("10:00-9:30")
+        await officer.wait_for_text("Where is it?")
+        await officer.send("St James Centre")
         await officer.wait_for_text("The end time must be after the start time")
-        await officer.send("12:00")
+        await officer.send("10:00–12:00")
+        await officer.press("More details", await officer.wait_for_text("Check the meeting"))
+        await officer.wait_for_text("Speaker: –")
+        await theme_for_followers(officer)
+        await change_detail(officer, "Speaker", "key speaker", "Dr Amy Shah", "Speaker: Dr")
+        await change_detail(officer, "Address", "address", "1 Church Road", "Address: 1 Church")
+        await change_detail(officer, "Online link", "join online", "https://meet.example/forum",
+                            "Online link: https://")
+        await change_detail(officer, "Places", "How many places", "lots", "whole number")
+        await answer_in_turn(officer, ("30", "Places: 30"))
+        await officer.press("Agenda")
+        await officer.wait_for_text("Agenda notes")
+        await officer.send("Family hubs: what is new.\nQuestions.")
         review = await officer.wait_for_text("Check the meeting")
         assert "Date: Thursday 19 November 2026" in review.content
         assert "Reminded: Only the theme's followers" in review.content
@@ -201,10 +201,7 @@ async def test_editing_places_and_theme_frees_the_waiting_list(
         await officer.press("No theme")
         review = await officer.wait_for_text("Check the meeting")
         assert "Reminded: Everyone" in review.content and "Theme: –" in review.content
-        await officer.press("Places")
-        await officer.wait_for_text("How many places")
-        await officer.send("2")
-        await officer.wait_for_text("Places: 2")
+        await change_detail(officer, "Places", "How many places", "2", "Places: 2")
         await officer.press("Save")
         await officer.wait_for_text("Saved the changes to Early help forum.")
         await waiting.wait_for_text("A place came up")
@@ -238,16 +235,14 @@ async def test_board_meetings_show_their_cut_off_and_feed_the_issues_calendar(
         await officer.press("New board meeting")
         await officer.wait_for_text("Which board is meeting?")
         await officer.press("Early Help Board")
-        for question, reply in (("What date?", "1/12/2026"), ("start?", "14:00"),
-                                ("end?", "16:00")):
-            await officer.wait_for_text(question)
-            await officer.send(reply)
-        for question in ("Cut-off date", "venue's name", "address", "map link", "join online",
-                         "reminders go", "note to add"):
-            await officer.wait_for_text(question)
-            await officer.press("Skip")
+        await officer.wait_for_text("What date?")
+        await officer.send("1/12/2026")
+        await officer.wait_for_text("Tuesday 1 December 2026. What time?")
+        await officer.send("14:00-16:00")
         review = await officer.wait_for_text("Check the meeting")
-        assert "Issues cut-off: end of Tuesday 17 November 2026" in review.content
+        assert "More details: issues cut-off, venue" in review.content
+        await officer.press("More details")
+        await officer.wait_for_text("Issues cut-off: end of Tuesday 17 November 2026")
         await officer.press("Save")
         await officer.wait_for_text("Saved: Early Help Board")
         await join(member)
@@ -305,3 +300,128 @@ async def test_dates_are_imported_from_csv_and_ics_once(
     code, output = await asyncio.to_thread(run, broken)
     assert code == 1 and "line 2, date: There is no 31 February 2027" in output
     assert len(await rows(config, "SELECT id FROM meetings")) == 3
+
+
+
+async def test_the_quick_path_is_six_steps_and_the_meeting_is_announced(
+    tg: FakeTelegram, config: Config, clock: FakeClock
+) -> None:
+    officer, member = tg.user(user_id=ADMIN_ID), tg.user()
+    async with running_bot(config, clock):
+        await join(member)
+        before = officer.actions
+        await start_meeting(officer, "Early help forum")
+        asked = await answer_in_turn(officer, ("19/11", "What time?"))
+        assert asked.content.startswith("Thursday 19 November 2026.")  # the weekday, at once
+        review = await answer_in_turn(officer, ("10am", "Where is it?"),
+                                      ("St James Centre", "Check the meeting"))
+        assert ("Title: Early help forum\nDate: Thursday 19 November 2026\nTime: 10:00–12:00\n"
+                "Place: St James Centre") in review.content
+        assert "More details" in review.button_labels and "Speaker" not in review.button_labels
+        await officer.press("Save")
+        await officer.wait_for_text("Saved: Early help forum, Thursday 19 November 2026, "
+                                    "10:00–12:00. It is being announced to 1 member(s)")
+        assert officer.actions - before <= QUICK_STEPS
+        news = await member.wait_for_text("New network meeting")
+        assert "St James Centre" in news.content and "Going" in news.button_labels
+    assert await rows(config, "SELECT title, venue, online_url, starts_at, ends_at, theme_slug,"
+                              " capacity FROM meetings") == [
+        ("Early help forum", "St James Centre", None, "2026-11-19T10:00:00+00:00",
+         "2026-11-19T12:00:00+00:00", None, None)]
+
+
+async def test_more_details_opens_every_field_before_saving(
+    tg: FakeTelegram, config: Config, clock: FakeClock
+) -> None:
+    officer = tg.user(user_id=ADMIN_ID)
+    async with running_bot(config, clock):
+        follower, other = await follower_and_other(tg)
+        before = officer.actions
+        await start_meeting(officer, "Early help forum")
+        await answer_in_turn(officer, ("Thursday 19 November", "What time?"),
+                             ("10:00 to 12:30", "Where is it?"),
+                             ("https://meet.example/forum", "Place: https://meet.example/forum"))
+        await officer.press("More details")
+        review = await officer.wait_for_text("Speaker: –")
+        assert "Start: 10:00" in review.content and "End: 12:30" in review.content
+        await theme_for_followers(officer)
+        await change_detail(officer, "Speaker", "key speaker", "Dr Amy Shah", "Speaker: Dr")
+        await change_detail(officer, "Places", "How many places", "30", "Places: 30")
+        await officer.press("Save")
+        saved = await officer.wait_for_text("Saved: Early help forum")
+        assert "announced to 1 member(s)" in saved.content  # the theme's followers
+        assert officer.actions - before == QUICK_STEPS + 1 + 3 + 2 + 2  # each detail its own
+        news = await follower.wait_for_text("New network meeting")
+        assert "Places: 30 of 30 left." in news.content and "Dr Amy Shah" in news.content
+        assert not any("New network meeting" in m.content for m in other.messages)
+    assert await rows(config, "SELECT venue, online_url, ends_at, theme_slug, followers_only,"
+                              " speaker, capacity FROM meetings") == [
+        ("", "https://meet.example/forum", "2026-11-19T12:30:00+00:00", "early-help", 1,
+         "Dr Amy Shah", 30)]
+
+
+async def test_dates_and_times_as_typed_and_what_is_wrong_with_them(
+    tg: FakeTelegram, config: Config, clock: FakeClock
+) -> None:
+    officer = tg.user(user_id=ADMIN_ID)
+    async with running_bot(config, clock):  # Monday 2 November 2026
+        await officer.send("/meeting")
+        await officer.wait_for_text("Create a meeting")
+        await officer.press("New network meeting")
+        await officer.wait_for_text("What is the meeting called?")
+        await answer_in_turn(officer, ("Funding clinic", "What date?"))
+        for typed, problem in (
+            ("31/02/2027", "There is no 31 February 2027"),
+            ("Friday 19 November 2026", "19 November 2026 is a Thursday, not a Friday"),
+            ("01/11/2026", "Sunday 1 November 2026 has passed"),
+            ("10:00", "Please send a date, day before month"),
+            ("soon", "Please send a date, day before month"),
+        ):
+            await answer_in_turn(officer, (typed, problem))
+            await officer.wait_for_text("What date?")
+        review = await answer_in_turn(
+            officer, ("1 Nov", "Monday 1 November 2027. What time?"),  # the next 1 November
+            ("25:00", "25:00 is not a time of day"), ("6-8pm", "Where is it?"),
+            ("Town Hall", "Check the meeting"))
+        assert "Date: Monday 1 November 2027\nTime: 18:00–20:00" in review.content
+        await change_detail(officer, "Time", "Now: 18:00–20:00", "12 - 10",
+                            "The end time must be after the start time")
+        await officer.wait_for_text("What time?")
+        await answer_in_turn(officer, ("next thursday", "Please send a time"),
+                             ("14:00", "Time: 14:00–16:00"))
+        await change_detail(officer, "Date", "What date?", "next thursday",
+                            "Date: Thursday 5 November 2026")
+
+
+async def test_a_command_typed_in_the_middle_answers_at_once_and_leaves_nothing_behind(
+    tg: FakeTelegram, config: Config, clock: FakeClock
+) -> None:
+    officer = tg.user(user_id=ADMIN_ID)
+    async with running_bot(config, clock):
+        await start_meeting(officer, "Early help forum")
+        await answer_in_turn(officer, ("/help", "/meeting"))  # the help, at once
+        await officer.send("19/11")  # no longer an answer to "What date?"
+        await ticks()
+        assert not any("What time?" in m.content for m in officer.messages)
+        await start_meeting(officer, "Funding clinic")
+        await answer_in_turn(officer, ("26/11", "What time?"), ("14:00", "Where is it?"),
+                             ("/cancel", "Stopped: nothing was saved"))
+    assert await rows(config, "SELECT title FROM meetings") == []
+
+
+async def test_killed_right_after_a_question_the_officer_answers_the_one_she_saw(
+    tmp_path: Path, tg: FakeTelegram
+) -> None:
+    """Each step is saved before its question goes out: after ``kill -9`` the date she types
+    is taken as the date, not as a new meeting's title at the menu."""
+    config = make_config(tmp_path, tg)
+    officer = tg.user(user_id=ADMIN_ID)
+    async with bot_process(tmp_path) as bot:
+        await start_meeting(officer, "Early help forum")
+        bot.process.kill()  # SIGKILL: nothing is flushed
+    async with bot_process(tmp_path):
+        await answer_in_turn(officer, ("19/12/2027", "Sunday 19 December 2027. What time?"),
+                             ("10:00", "Where is it?"), ("St James Centre", "Check the meeting"))
+        await officer.press("Save")
+        await officer.wait_for_text("Saved: Early help forum")
+    assert await rows(config, "SELECT title FROM meetings") == [("Early help forum",)]

@@ -24,7 +24,7 @@ from db.database import Database
 from db.members import MemberDetails
 from db.timeutil import utcnow
 from delivery.engine import DeliveryEngine, DispatchProgress, Recipient
-from delivery.messages import Button, Document, OutgoingMessage
+from delivery.messages import Button, CallbackData, Document, OutgoingMessage
 from delivery.ratelimit import Pacer
 from delivery.transport import Blocked, Rejected, RetryLater, Sent, TransientFailure
 from tests.fakes.telegram_api import ApiRequest, FakeTelegram
@@ -218,7 +218,8 @@ async def test_buttons_documents_and_previews_reach_telegram(
     tg: FakeTelegram, transport: TelegramTransport
 ) -> None:
     user = tg.user()
-    buttons = ((Button("Book", url="https://example.org/book"), Button("Not for me", "no:1")),)
+    buttons = ((Button("Book", url="https://example.org/book"),
+                Button("Not for me", CallbackData("no:1"))),)
     assert isinstance(await transport.send(user.id, OutgoingMessage(
         "<b>Event</b> https://example.org", buttons=buttons)), Sent)
     invite = Document("event.ics", b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n", "<i>Invite</i>")

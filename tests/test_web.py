@@ -26,7 +26,7 @@ from tests.census_flows import CENSUS, seed_three_organisations
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.telegram_users import SimUser
 from tests.flows import join
-from tests.harness import ADMIN_ID, FakeClock, running_bot
+from tests.harness import ADMIN_ID, FakeClock, eventually, running_bot
 from tests.issues_flows import (
     EARLY_HELP,
     Answers,
@@ -36,6 +36,7 @@ from tests.issues_flows import (
     join_issue,
     officer_opens,
     raise_issue,
+    request_report,
 )
 from tests.meetings_flows import FORUM, answer, open_card, seed
 from tests.web_support import (
@@ -120,10 +121,7 @@ async def heard_and_answered(
     await officer.press("Publish their words as written")
     await officer.wait_for_text(f"public summary of {b} is approved")
 
-    await officer.send("/report")
-    await officer.wait_for_text("Which board")
-    await officer.press(EARLY_HELP)
-    await officer.wait_for_document(".docx")
+    await request_report(officer)
     clock.advance(days=8, hours=3)  # 10 November, 12:00: the board has met
     await first.wait_for_text(f"{a} (Early help")
     await first.wait_for_text("went to the Early Help Board meeting on 10 November 2026")
@@ -201,6 +199,14 @@ async def test_you_said_we_did_from_telegram_to_the_page_and_the_export(
         filtered = await text_of(page)
         assert b in filtered and a not in filtered and "1 issue shown" in filtered
         assert "0% answered within 2 weeks" in filtered
+        await page.get_by_role("link", name="Children's Trust Board").click()
+        assert page.url.endswith("/?theme=youth&board=children-s-trust-board")
+        assert "0 issues shown" in await text_of(page) and b not in await text_of(page)
+        await page.get_by_role("link", name="All themes").click()
+        await page.get_by_role("link", name=EARLY_HELP).click()
+        assert page.url.endswith("/?board=early-help-board")
+        assert "2 issues shown" in await text_of(page)
+        await page.get_by_role("link", name="Youth provision").click()
         await page.get_by_role("link", name=b).click()
         assert page.url.endswith(f"/issue-{b}.html")
         assert await text_of(page, "h1") == f"{b} Youth provision"
@@ -234,6 +240,18 @@ async def test_you_said_we_did_from_telegram_to_the_page_and_the_export(
         exported = "".join(path.read_text("utf-8") for path in folder.glob("*.html"))
         assert "Third Org" not in exported and "First Org" in exported
         assert not (folder / f"issue-{b}.html").exists() and (folder / f"issue-{a}.html").exists()
+
+        clock.advance(days=365 * 3 + 31)  # retention: untouched for retention_months
+
+        async def anonymised() -> bool:
+            await page.goto(site(config) + "/")
+            return "First Org" not in await text_of(page)
+
+        await eventually(anonymised)
+        assert "3 organisations, names no longer kept" in await text_of(page)
+        await export(config, clock, folder)
+        exported = "".join(path.read_text("utf-8") for path in folder.glob("*.html"))
+        assert "First Org" not in exported and SUMMARY in exported
         await context.close()
 
 
@@ -290,7 +308,9 @@ async def test_meetings_page_and_calendar_feed_follow_changes(
         events = {str(e["UID"]): e for e in calendar.walk("VEVENT")}
         assert set(events) == {f"meeting-{i}@linkedup-bot" for i in (forum.id, dropped.id,
                                                                       forum.id + 2)}
-        assert str(events[f"meeting-{dropped.id}@linkedup-bot"]["STATUS"]) == "CANCELLED"
+        cancelled = events[f"meeting-{dropped.id}@linkedup-bot"]
+        assert str(cancelled["STATUS"]) == "CANCELLED"
+        assert cancelled["SEQUENCE"] == 1  # a calendar applies a cancellation only if it is newer
         assert events[f"meeting-{forum.id}@linkedup-bot"]["SEQUENCE"] == 0
 
         services = await open_services(config, clock)
@@ -348,10 +368,15 @@ async def test_waiting_lists_page_shows_the_trend_and_withholds_small_numbers(
         assert overflow == [0, 0, 0]
         await screenshot(page, "waiting-lists", tmp_path)
 
+        refused = await page.goto(site(config) + "/?theme=" + "x" * 5000)
+        assert refused is not None and refused.status == 400
+        assert await page.get_by_role("link", name="Waiting lists").count() == 1  # as elsewhere
+
         folder = tmp_path / "site"
         await export(config, clock, folder)
         exported = (folder / "waiting-lists.html").read_text("utf-8")
         assert "40 waiting, from 3 organisations" in exported
+        assert "December 2026: fewer than three organisations reported." in exported
         await page.goto((folder / "meetings.html").as_uri())
         await page.get_by_role("link", name="Waiting lists").click()
         assert page.url.endswith("/waiting-lists.html")

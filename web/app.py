@@ -164,7 +164,7 @@ class Guard:
 
         if len(scope.get("query_string", b"")) > MAX_QUERY or len(
                 scope.get("raw_path", b"")) > MAX_PATH:
-            page = self.site.error_page(400, None, self.site.links)
+            page = await self.site.error(400)
             await page(scope, receive, with_headers)
             return
         await self.app(scope, receive, with_headers)

@@ -211,7 +211,9 @@ class PublicRecord:
             board=Choice(board_slug(issue.board), issue.board),
             summary=approval.summary, raised_at=issue.created_at, heard_at=issue.reported_at,
             response=issue.response, status=self._status(issue, now),
-            organisations=texts.organisations(behind.organisations, behind.named),
+            organisations=(texts.organisations_anonymised(behind.organisations)
+                           if issue.anonymised_at is not None and not behind.named
+                           else texts.organisations(behind.organisations, behind.named)),
             days_to_response=(_days(issue.created_at, issue.responded_at)
                               if answered and issue.responded_at else None),
             days_waiting=None if answered else _days(issue.created_at, now),

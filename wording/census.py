@@ -211,7 +211,7 @@ CHART_NOTE_PUBLISHED = ("Numbers on the points: organisations reporting. Gaps: f
 CSV_HEADER = ("month", "service", "service_title", "organisations", "waiting",
               "median_wait_weeks", "longest_wait_weeks", "closed_to_new_referrals",
               "publishable_three_or_more_organisations")
-CHART_CAPTION_OFFICER = "The last twelve months, per service type."
+CHART_CAPTION_OFFICER = "Each month since the census began (twelve at most), per service type."
 
 
 class Totals(Protocol):
@@ -294,7 +294,7 @@ REPORT_SUMMARY_HEADER = ("Service", "Waiting now", "Organisations reporting", "M
                          "Longest wait", "Closed to new referrals", "Since last month",
                          "Since a year ago")
 REPORT_WHO_REPORTED = "Organisations named with their agreement"
-REPORT_TREND = "The last twelve months"
+REPORT_TREND = "Month by month (twelve months at most)"
 REPORT_MONTH = "Month"
 REPORT_ISSUES_WITH_FIGURES = "Issues raised with waiting-list figures"
 REPORT_ISSUES_INTRO = ("Issues raised for this board in the period that carry waiting-list "
@@ -333,5 +333,5 @@ def linked_series(title: str, month: str, waiting: int | None,
 
 
 def chart_caption(month: str) -> str:
-    return (f"Waiting per service type, the twelve months to {month_label(month)}; the numbers "
+    return (f"Waiting per service type, month by month to {month_label(month)}; the numbers "
             "on the points are the organisations reporting.")

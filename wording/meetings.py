@@ -246,13 +246,18 @@ def notes_confirm(count: int, theme: str | None) -> str:
 
 # --- the officer: /meeting --------------------------------------------------------------------
 
-MENU = ("<b>Meetings</b>\nCreate a meeting, or choose one to change, move or cancel. "
-        "/cancel stops at any time.")
+MENU = ("<b>Meetings</b>\nCreate a meeting: send the title of a new network meeting, or tap "
+        "below. Or choose a meeting to change, move or cancel. /cancel stops at any time.")
 BUTTON_NEW_NETWORK = "New network meeting"
 BUTTON_NEW_BOARD = "New board meeting"
 BUTTON_SKIP = "Skip"
 BUTTON_NO_THEME = "No theme"
 BUTTON_SAVE = "Save"
+BUTTON_MORE = "More details"
+MORE_DETAILS = {
+    "network": "theme, speaker, address, online link, places, agenda, reminders",
+    "board": "issues cut-off, venue, online link, reminders",
+}
 BUTTON_DISCARD = "Discard changes"
 BUTTON_RESCHEDULE = "Reschedule"
 BUTTON_CANCEL_MEETING = "Cancel the meeting"
@@ -271,7 +276,10 @@ QUESTIONS = {
     "address": "What is the venue's address?",
     "map": "A map link for the venue? If you skip, members get a map search for the address.",
     "online": "A link to join online?",
-    "date": "What date? (for example 30/03/2027)",
+    "date": "What date? (for example 19/11, 30/03/2027 or Thursday 19 November)",
+    "time": ("{day}What time? For example 10:00, or 10:00–12:00 with the end (without one it "
+             "lasts two hours)."),
+    "place": "Where is it? Send the venue's name, or the link if it is online.",
     "start": "What time does it start? (24-hour clock, for example 10:00)",
     "end": "What time does it end?",
     "cutoff": ("Cut-off date for members' issues? Skip for the default: {days} days before the "
@@ -287,7 +295,8 @@ QUESTIONS = {
 FIELD_LABELS = {
     "title": "Title", "theme": "Theme", "audience": "Reminded", "board": "Board",
     "speaker": "Speaker", "venue": "Venue", "address": "Address", "map": "Map link",
-    "online": "Online link", "date": "Date", "start": "Start", "end": "End",
+    "online": "Online link", "date": "Date", "time": "Time", "place": "Place",
+    "start": "Start", "end": "End",
     "cutoff": "Issues cut-off", "capacity": "Places", "agenda": "Agenda",
     "reminders": "Reminders", "note": "Reminder note",
 }
@@ -325,10 +334,17 @@ def shown_answer(field: str, value: str, plan: MeetingPlan, themes: dict[str, st
     return value
 
 
-def review(lines: Sequence[tuple[str, str]]) -> str:
+def review(lines: Sequence[tuple[str, str]], more: str | None = None) -> str:
+    """The answers; ``more`` names what “More details” holds, in the quick path."""
     rows = "\n".join(f"<b>{escape(label)}:</b> {escape(value) if value else NOT_SET}"
                      for label, value in lines)
-    return f"{REVIEW_HEADER}\n\n{rows}"
+    details = f"\n\n<i>{BUTTON_MORE}: {more}.</i>" if more else ""
+    return f"{REVIEW_HEADER}\n\n{rows}{details}"
+
+
+def on_day(iso_day: str | None) -> str:
+    """The date just given, weekday first, before the time question: a wrong day shows."""
+    return f"{long_day(date.fromisoformat(iso_day))}. " if iso_day else ""
 
 
 def saved_new(meeting: Meeting, tz: ZoneInfo, announced: int = 0) -> str:
@@ -365,7 +381,8 @@ def meeting_cancelled(meeting: Meeting, told: int) -> str:
 # --- problems with what the officer typed -----------------------------------------------------
 
 TITLE_TOO_SHORT = "That title is too short: give at least 3 characters."
-NOT_A_DATE = "Please send a date as day/month/year, for example 30/03/2027."
+NOT_A_DATE = ("Please send a date, day before month, for example 19/11, 30/03/2027 or "
+              "Thursday 19 November.")
 NOT_A_TIME = "Please send a time on the 24-hour clock, for example 10:00 or 18:30."
 NOT_A_LINK = "That is not a web link: send one starting with https://"
 BAD_CAPACITY = "Please send the number of places as a whole number from 1 to {maximum:,}."
@@ -387,6 +404,11 @@ def no_such_date(day: int, month: int, year: int) -> str:
         return (f"There is no {day} {date(2000, month, 1):%B} {year}. "
                 "Please check the date and send it again.")
     return f"There is no month {month}. Please send the date as day/month/year."
+
+
+def wrong_weekday(day: date, weekday: str) -> str:
+    return (f"{day.day} {day:%B %Y} is a {day:%A}, not a {weekday.capitalize()}. Please check "
+            "the date and send it again.")
 
 
 def date_passed(day: date) -> str:

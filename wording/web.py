@@ -100,6 +100,12 @@ def organisations(count: int, named: Sequence[str]) -> str:
     return f"{total}: {listed}"
 
 
+def organisations_anonymised(count: int) -> str:
+    """After retention anonymising no organisation asked to go unnamed: the names are simply
+    no longer kept."""
+    return f"{count} organisation{'s' if count != 1 else ''}, names no longer kept"
+
+
 def heard(board: str, when: datetime, tz: ZoneInfo) -> str:
     return f"{board}, {day(when, tz)}"
 
