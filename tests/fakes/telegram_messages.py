@@ -103,11 +103,19 @@ class MessageMethods(RequestChecks):
         return True
 
     async def _m_editMessageText(self, p: dict[str, Any]) -> dict[str, Any]:
+        return self._edit_words(p, "text", "entities", {"text"})
+
+    async def _m_editMessageCaption(self, p: dict[str, Any]) -> dict[str, Any]:
+        return self._edit_words(p, "caption", "caption_entities", {"document", "photo"})
+
+    def _edit_words(self, p: dict[str, Any], field: str, entities: str, kinds: set[str],
+                    ) -> dict[str, Any]:
+        """A message's text or a file's caption, edited as Telegram checks either."""
         chat, msg = self._editable(p)
-        if msg.kind != "text":
-            raise bad_request("there is no text in the message to edit")
+        if msg.kind not in kinds:
+            raise bad_request(f"there is no {field} in the message to edit")
         parsed = self._parse_text(
-            p.get("text"), p.get("parse_mode"), p.get("entities"), caption=False
+            p.get(field), p.get("parse_mode"), p.get(entities), caption=field == "caption"
         )
         self._check_reply_markup(p.get("reply_markup"))
         # Like Telegram: omitting reply_markup removes the inline keyboard.
@@ -116,24 +124,7 @@ class MessageMethods(RequestChecks):
             msg,
             markup=p.get("reply_markup"),
             parsed=parsed,
-            source=p.get("text"),
-            parse_mode=p.get("parse_mode"),
-        )
-
-    async def _m_editMessageCaption(self, p: dict[str, Any]) -> dict[str, Any]:
-        chat, msg = self._editable(p)
-        if msg.kind not in {"document", "photo"}:
-            raise bad_request("there is no caption in the message to edit")
-        parsed = self._parse_text(
-            p.get("caption"), p.get("parse_mode"), p.get("caption_entities"), caption=True
-        )
-        self._check_reply_markup(p.get("reply_markup"))
-        return self._apply_edit(
-            chat,
-            msg,
-            markup=p.get("reply_markup"),
-            parsed=parsed,
-            source=p.get("caption"),
+            source=p.get(field),
             parse_mode=p.get("parse_mode"),
         )
 
