@@ -48,6 +48,8 @@ class Meeting(MeetingPlan):
     scheduled_at: datetime
     notes: str | None
     notes_sent_at: datetime | None
+    updated_at: datetime
+    """The last change to the stored meeting: the calendar event's LAST-MODIFIED."""
 
     @property
     def cancelled(self) -> bool:
@@ -100,7 +102,7 @@ def _meeting(row: sqlite3.Row) -> Meeting:
         reminder_offsets=None if offsets is None else tuple(json.loads(offsets)),
         reminder_note=row["reminder_note"], status=row["status"], sequence=row["sequence"],
         scheduled_at=_moment(row, "scheduled_at"), notes=row["notes"],
-        notes_sent_at=from_db(row["notes_sent_at"]),
+        notes_sent_at=from_db(row["notes_sent_at"]), updated_at=_moment(row, "updated_at"),
     )
 
 
@@ -130,13 +132,16 @@ async def insert(
 
 
 async def update(
-    db: Database, meeting_id: int, plan: MeetingPlan, now: datetime, *, rescheduled: bool
+    db: Database, meeting_id: int, plan: MeetingPlan, now: datetime, *, rescheduled: bool,
+    revised: bool,
 ) -> None:
-    """Replace the plan; a reschedule counts in ``sequence`` and restarts the reminders."""
+    """Replace the plan. A change a calendar shows (``revised``) counts in ``sequence``, so
+    calendars that follow the feed take the new version; a reschedule restarts the reminders."""
     assignments = ", ".join(f"{column} = ?" for column in _PLAN_COLUMNS)
-    moved = ", sequence = sequence + 1, scheduled_at = ?" if rescheduled else ""
+    counted = ", sequence = sequence + 1" if revised or rescheduled else ""
+    moved = ", scheduled_at = ?" if rescheduled else ""
     await db.execute(
-        f"UPDATE meetings SET {assignments}, updated_at = ?{moved} WHERE id = ?",
+        f"UPDATE meetings SET {assignments}, updated_at = ?{counted}{moved} WHERE id = ?",
         [*_plan_values(plan), to_db(now), *([to_db(now)] if rescheduled else []), meeting_id],
     )
 

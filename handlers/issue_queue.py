@@ -89,14 +89,22 @@ def _card_buttons(issue: Issue, boards: list[str], published: bool) -> Rows:
     if issue.status in CLOSE_FROM:
         rows += [[(texts.BUTTON_CLOSE.format(outcome=texts.OUTCOME_WORDS[o]),
                    QUEUE.data("close", issue.id, o))] for o in OUTCOMES]
-    if issue.status in PUBLISHABLE:
-        rows.append([(texts.BUTTON_REPUBLISH if published else texts.BUTTON_PUBLISH,
-                      QUEUE.data("pub", issue.id))])
-    if published:
-        rows.append([(texts.BUTTON_UNPUBLISH, QUEUE.data("unpub", issue.id))])
+    rows += _web_page_buttons(issue, published)
     rows.append([(texts.BUTTON_REDACT, QUEUE.data("red", issue.id))])
     rows.append(_ways_on(issue))
     return [row for row in rows if row]
+
+
+def _web_page_buttons(issue: Issue, published: bool) -> Rows:
+    """One tap publishes: the organisation's words as written, straight from the card; writing
+    a summary of her own is the officer's other choice, and takes the words she sends."""
+    take_off = [[(texts.BUTTON_UNPUBLISH, QUEUE.data("unpub", issue.id))]] if published else []
+    if issue.status not in PUBLISHABLE:
+        return take_off
+    if published:
+        return [[(texts.BUTTON_REPUBLISH, QUEUE.data("pub", issue.id))], *take_off]
+    return [[(texts.BUTTON_MEMBER_WORDS, QUEUE.data("pubw", issue.id))],
+            [(texts.BUTTON_WRITE_SUMMARY, QUEUE.data("pub", issue.id))]]
 
 
 def _ways_on(issue: Issue) -> list[tuple[str, CallbackData]]:

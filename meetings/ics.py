@@ -2,8 +2,10 @@
 
 Local time with a TZID (rather than UTC) keeps the event at 10:00 in a calendar app even if the
 app applies a different idea of daylight saving; the VTIMEZONE makes the file self-contained.
-The UID is fixed per meeting and SEQUENCE counts reschedules, so opening a newer file updates
-the event instead of adding a second one.
+The UID is fixed per meeting and SEQUENCE counts every change the event shows (its time, title,
+place, link, speaker, agenda, cut-off, a cancellation), so opening a newer file, or a calendar
+following the feed, updates the event instead of adding a second one or keeping the old
+version: Outlook and Google Calendar apply a change only with a higher SEQUENCE.
 """
 
 from __future__ import annotations
@@ -15,10 +17,18 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event
 
-from db.meetings import BOARD, Meeting
+from db.meetings import BOARD, Meeting, MeetingPlan
 from wording import meetings as texts
 
 PRODID = "-//Linked-up network//linkedup-bot//EN"
+EVENT_FIELDS = ("kind", "title", "starts_at", "ends_at", "speaker", "venue", "address", "map_url",
+                "online_url", "agenda", "issue_cutoff_at")
+"""The parts of a plan the calendar event shows (:func:`_event`, :func:`_description`)."""
+
+
+def event_changed(before: MeetingPlan, after: MeetingPlan) -> bool:
+    """Whether a calendar would show the change, so the event's SEQUENCE must count it."""
+    return any(getattr(before, name) != getattr(after, name) for name in EVENT_FIELDS)
 
 
 def calendar_file(meeting: Meeting, tz: ZoneInfo, now: datetime) -> bytes:
@@ -53,6 +63,7 @@ def _event(meeting: Meeting, tz: ZoneInfo, now: datetime) -> Event:
     event.add("uid", f"meeting-{meeting.id}@linkedup-bot")
     event.add("sequence", meeting.sequence)
     event.add("dtstamp", now)
+    event.add("last-modified", meeting.updated_at)
     event.add("dtstart", meeting.starts_at.astimezone(tz))
     event.add("dtend", meeting.ends_at.astimezone(tz))
     event.add("summary", meeting.title)

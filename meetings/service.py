@@ -23,7 +23,7 @@ from db.members import Member
 from db.timeutil import Clock, DueWork, to_db
 from delivery.engine import DeliveryEngine, Recipient
 from delivery.messages import OutgoingMessage
-from meetings.ics import calendar_file
+from meetings.ics import calendar_file, event_changed
 from meetings.messages import Cards, buttons
 from meetings.reminders import Reminders, anchor_of, reminder_key
 from meetings.rsvp import KIND, Rsvps
@@ -113,7 +113,8 @@ class MeetingService:
         Maybe or joined the waiting list are told. Returns the meeting and how many were told."""
         moved = (plan.starts_at, plan.ends_at) != (meeting.starts_at, meeting.ends_at)
         anchor_moved = moved or plan.issue_cutoff_at != meeting.issue_cutoff_at
-        await repo.update(self.db, meeting.id, plan, self.clock(), rescheduled=anchor_moved)
+        await repo.update(self.db, meeting.id, plan, self.clock(), rescheduled=anchor_moved,
+                          revised=event_changed(meeting.plan, plan))
         updated = await self._reload(meeting.id)
         await self.rsvps.fill_places(updated)
         if anchor_of(updated) != anchor_of(meeting):

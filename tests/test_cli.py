@@ -106,6 +106,37 @@ async def test_run_starts_quietly_and_says_how_it_listens(tmp_path: Path) -> Non
     assert "PTBUserWarning" not in log and "per_message" not in log
 
 
+def listening_ports(pid: int) -> set[int]:
+    """The TCP ports a process listens on, read from /proc as ``ss -ltnp`` does: its sockets'
+    inodes, matched against the kernel's tables of sockets in the LISTEN state (0A)."""
+    fds = Path(f"/proc/{pid}/fd")
+    inodes = {target[len("socket:["):-1] for fd in fds.iterdir()
+              if (target := str(fd.readlink())).startswith("socket:[")}
+    ports = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for row in Path(table).read_text().splitlines()[1:]:
+            fields = row.split()
+            if fields[3] == "0A" and fields[9] in inodes:
+                ports.add(int(fields[1].rsplit(":", 1)[1], 16))
+    return ports
+
+
+@pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="needs Linux's /proc")
+async def test_run_listens_on_no_port_unless_the_web_pages_are_configured(tmp_path: Path) -> None:
+    """Long polling needs no open port: without ``[web]`` the bot listens on none, so nothing
+    on the server is reachable from outside; with it, on the one port it names."""
+    port = free_port()
+    async with FakeTelegram(token=TOKEN) as tg:
+        telegram = f'[telegram]\nbase_url = "{tg.base_url}"\n'
+        (tmp_path / "config.toml").write_text(telegram)
+        async with bot_process(tmp_path) as bot:
+            assert listening_ports(bot.process.pid) == set()
+        (tmp_path / "config.toml").write_text(
+            telegram + f'[web]\nport = {port}\npublic_url = "https://linkedup.example.org/"\n')
+        async with bot_process(tmp_path) as bot:
+            assert listening_ports(bot.process.pid) == {port}
+
+
 def test_every_command_has_help_in_whole_sentences() -> None:
     """``-h`` works everywhere, no summary is cut off, and ``run`` says where the token goes."""
     import click

@@ -106,7 +106,7 @@ def test_answers_of_a_meeting_give_its_plan_back() -> None:
     plan = plan_from_answers(NETWORK, {**FORUM, "theme": "early-help", "audience": "followers",
                                        "capacity": "30", "reminders": "2d, morning"}, RULES)
     meeting = Meeting(**vars(plan), id=1, status="scheduled", sequence=0, scheduled_at=NOW,
-                      notes=None, notes_sent_at=None)
+                      notes=None, notes_sent_at=None, updated_at=NOW)
     assert plan_from_answers(NETWORK, answers_of(meeting, LONDON), RULES) == plan
 
 
@@ -130,7 +130,7 @@ def test_time_left_is_worded_for_when_the_reminder_goes(now: datetime, expected:
 def test_calendar_file_round_trips_with_its_time_zone() -> None:
     plan = plan_from_answers(NETWORK, {**FORUM, "online": "https://meet.example/forum"}, RULES)
     meeting = Meeting(**vars(plan), id=7, status="scheduled", sequence=2, scheduled_at=NOW,
-                      notes=None, notes_sent_at=None)
+                      notes=None, notes_sent_at=None, updated_at=NOW)
     calendar = Calendar.from_ical(calendar_file(meeting, LONDON, NOW))
     event = calendar.walk("VEVENT")[0]
     start = event.decoded("DTSTART")

@@ -82,9 +82,9 @@ async def text_of(page: Page, selector: str = "main") -> str:
     return " ".join((await page.inner_text(selector)).split())
 
 
-async def publish(officer: SimUser, ref: str) -> None:
+async def write_summary(officer: SimUser, ref: str) -> None:
     await officer_opens(officer, ref)
-    await officer.press("Publish on the web page")
+    await officer.press("Write a public summary")
     await officer.wait_for_text("public summary")
 
 
@@ -110,14 +110,14 @@ async def heard_and_answered(
     for ref in (a, b, c):
         await accept(officer, ref)
 
-    await publish(officer, a)
+    await write_summary(officer, a)
     await officer.send("Jake Smith's family waits; ring 07700 900123.")
     refused = await officer.wait_for_text("looks like personal details")
     assert "07700 900123" in refused.content
     await officer.send(SUMMARY)
     approved = await officer.wait_for_text(f"public summary of {a} is approved")
     assert "once the board has heard it" in approved.content
-    await publish(officer, b)
+    await officer_opens(officer, b)  # one tap on the card
     await officer.press("Publish their words as written")
     await officer.wait_for_text(f"public summary of {b} is approved")
 
@@ -326,6 +326,26 @@ async def test_meetings_page_and_calendar_feed_follow_changes(
                      if str(e["UID"]) == f"meeting-{forum.id}@linkedup-bot")
         assert event["SEQUENCE"] == 1
         assert event.decoded("DTSTART").day == 20
+
+        # A new venue is a change too: a calendar keeps the old place unless SEQUENCE counts it.
+        clock.advance(hours=2)
+        services = await open_services(config, clock)
+        try:
+            current = await services.meetings.get(forum.id)
+            assert current is not None
+            revised_meeting, _ = await services.meetings.update(current, replace(
+                current.plan, venue="Birkenhead Library", address="Borough Road"))
+            # Saved again as it is: nothing a calendar shows changed, so nothing is counted.
+            await services.meetings.update(revised_meeting, revised_meeting.plan)
+        finally:
+            await close_services(services)
+        revised = Calendar.from_ical(await (await page.request.get(
+            site(config) + "/meetings.ics")).body())
+        event = next(e for e in revised.walk("VEVENT")
+                     if str(e["UID"]) == f"meeting-{forum.id}@linkedup-bot")
+        assert event["SEQUENCE"] == 2
+        assert str(event["LOCATION"]) == "Birkenhead Library, Borough Road"
+        assert event.decoded("LAST-MODIFIED") == clock.now
         await context.close()
 
 

@@ -427,7 +427,7 @@ def issue_card(s: IssueSummary, theme_title: str, events: Sequence[Event], tz: Z
 
 # --- the public web page ------------------------------------------------------------------------
 
-BUTTON_PUBLISH = "Publish on the web page"
+BUTTON_WRITE_SUMMARY = "Write a public summary"
 BUTTON_REPUBLISH = "Change the web page summary"
 BUTTON_UNPUBLISH = "Take off the web page"
 BUTTON_MEMBER_WORDS = "Publish their words as written"
@@ -448,7 +448,8 @@ def ask_public_summary(issue: Issue) -> str:
 def web_status(summary: str | None) -> str:
     """The card's line saying whether, and with what words, the issue is on the web page."""
     if summary is None:
-        return "<b>Web page:</b> not published"
+        return ("<b>Web page:</b> not published. “Publish their words as written” puts "
+                "“What is happening” above on the page once the board has heard it.")
     return f"<b>Web page:</b> approved: “{escape(summary)}”"
 
 
