@@ -137,7 +137,8 @@ async def prepare_database(path: Path, members: int) -> Plan:
         record = await bulletins_repo.get(db, bulletin_id)
         assert record is not None
         bulletin = await load_bulletin(db, record)
-        followed = await members_repo.themes_of_all(db)  # in the order the bot reads them
+        # in the order the bot reads them
+        followed = await members_repo.themes_of_members(db, list(chats))
         return Plan(bulletin_id, {chat: render_for_member(bulletin, followed.get(member, []),
                                                           False)
                                   for member, chat in chats.items()})
