@@ -15,7 +15,8 @@ messages through a fresh fake (on at most --baseline-members members), and the i
 
 Every target prints PASS or FAIL, and the script exits 1 if any failed.
 
-    uv run python benchmarks/broadcast.py [--members 300] [--skip-kill]
+    uv run python benchmarks/broadcast.py [--members 300] [--skip-kill] [--seconds N]
+                                          [--counted-links]
 """
 
 from __future__ import annotations
@@ -43,7 +44,8 @@ sys.path.insert(0, str(ROOT))
 
 from bot.telegram_transport import TelegramTransport  # noqa: E402
 from bulletins.drafts import load_bulletin  # noqa: E402
-from bulletins.telegram_render import render_for_member  # noqa: E402
+from bulletins.read_links import ReadLinks, ReadTarget  # noqa: E402
+from bulletins.telegram_render import ReadUrl, render_for_member  # noqa: E402
 from db import articles as articles_repo  # noqa: E402
 from db import bulletins as bulletins_repo  # noqa: E402
 from db import members as members_repo  # noqa: E402
@@ -55,6 +57,7 @@ from db.timeutil import utcnow  # noqa: E402
 from delivery.messages import OutgoingMessage  # noqa: E402
 from delivery.transport import Sent  # noqa: E402
 from tests.fakes.telegram_api import FakeTelegram  # noqa: E402
+from tests.harness import free_port  # noqa: E402
 
 TOKEN = "123456789:BENCH-token_for-the-loopback-fake"
 TELEGRAM_LIMIT = 30.0
@@ -76,6 +79,23 @@ SHARE_429_TARGET = 0.005
 
 
 # --- the bulletin: database, expected messages --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Shape:
+    """With ``web_port`` the bot runs its web pages, so every headline is a link counted per
+    member and no two members' editions are alike (each is rendered for its member); without,
+    members who follow the same themes share one edition."""
+
+    web_port: int | None = None
+
+    @property
+    def public_url(self) -> str | None:
+        return f"http://127.0.0.1:{self.web_port}" if self.web_port else None
+
+    def read_links(self) -> ReadLinks | None:
+        url = self.public_url
+        return ReadLinks.derived(url, TOKEN) if url else None
 
 
 def followed_by(i: int) -> list[str]:
@@ -104,7 +124,7 @@ class Plan:
         return Counter(len(messages) for messages in self.messages.values())
 
 
-async def prepare_database(path: Path, members: int) -> Plan:
+async def prepare_database(path: Path, members: int, shape: Shape) -> Plan:
     """Members with their themes, a month of articles, and a bulletin drafted from them."""
     db = await Database.open(path)
     now = utcnow()
@@ -139,8 +159,15 @@ async def prepare_database(path: Path, members: int) -> Plan:
         bulletin = await load_bulletin(db, record)
         # in the order the bot reads them
         followed = await members_repo.themes_of_members(db, list(chats))
+        links = shape.read_links()
+
+        def counted(member: int) -> ReadUrl | None:
+            if links is None:
+                return None
+            return lambda article: links.url(ReadTarget(bulletin_id, article, member))
+
         return Plan(bulletin_id, {chat: render_for_member(bulletin, followed.get(member, []),
-                                                          False)
+                                                          False, counted(member))
                                   for member, chat in chats.items()})
     finally:
         await db.close()
@@ -242,14 +269,16 @@ async def members_talk(tg: FakeTelegram, tally: Tally, rate: float, phase: str,
 # --- the bot as a subprocess --------------------------------------------------------------------
 
 
-def write_config(directory: Path, base_url: str) -> Path:
-    config = {
+def write_config(directory: Path, base_url: str, shape: Shape) -> Path:
+    config: dict[str, object] = {
         "telegram": {"token": TOKEN, "base_url": base_url},
         "database": {"path": str(directory / "bench.sqlite3")},
         "scheduler": {"tick_seconds": 1.0},
         "themes": [{"slug": slug, "title": title, "description": title}
                    for slug, title in THEMES],
     }
+    if shape.web_port:
+        config["web"] = {"port": shape.web_port, "public_url": shape.public_url}
     path = directory / "config.toml"
     path.write_text(tomli_w.dumps(config), "utf-8")
     return path
@@ -328,23 +357,23 @@ class Stage:
 
 
 @asynccontextmanager
-async def staged(members: int) -> AsyncIterator[Stage]:
+async def staged(members: int, shape: Shape) -> AsyncIterator[Stage]:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "bench.sqlite3"
-        plan = await prepare_database(path, members)
+        plan = await prepare_database(path, members, shape)
         async with FakeTelegram(token=TOKEN, record_requests=False) as tg:
             for chat in plan.messages:
                 tg.user(user_id=chat)
             yield Stage(Path(tmp), path, plan, tg, Tally(tg, plan))
 
 
-async def run_with_members_talking(members: int, rate: float, idle_samples: int,
+async def run_with_members_talking(members: int, shape: Shape, rate: float, idle_samples: int,
                                    seconds: float | None = None) -> Run1:
     """``seconds``: stop the broadcast after that long (its whole ledger is queued from the
     start, so the replies meet a full-size ledger at once)."""
-    async with staged(members) as stage:
+    async with staged(members, shape) as stage:
         path, plan, tg, tally = stage.path, stage.plan, stage.tg, stage.tally
-        bot = await start_bot(write_config(stage.folder, tg.base_url), tg)
+        bot = await start_bot(write_config(stage.folder, tg.base_url, shape), tg)
         await members_talk(tg, tally, rate, "idle", idle_samples)
         await tally.until_answered(30)
         # From the moment the bulletin is due: its planning (every member's edition into the
@@ -369,10 +398,10 @@ async def run_with_members_talking(members: int, rate: float, idle_samples: int,
         return Run1(tally, Flood.of(tg), in_window, len(tally.waiting), planning_seconds)
 
 
-async def run_with_kill(members: int) -> Run2:
-    async with staged(members) as stage:
+async def run_with_kill(members: int, shape: Shape) -> Run2:
+    async with staged(members, shape) as stage:
         path, plan, tg, tally = stage.path, stage.plan, stage.tg, stage.tally
-        config = write_config(stage.folder, tg.base_url)
+        config = write_config(stage.folder, tg.base_url, shape)
         bot = await start_bot(config, tg)
         await schedule_now(path, plan.bulletin_id)
         await tally.until(plan.total // 2, limit_for(plan))
@@ -398,11 +427,11 @@ class Baseline:
     flood: Flood
 
 
-async def aio_rate_limiter_baseline(members: int) -> Baseline:
+async def aio_rate_limiter_baseline(members: int, shape: Shape) -> Baseline:
     """PTB's own AIORateLimiter (with 3 retries on 429) sending the same bulletin messages:
     every member's parts in order, all members at once, through a fresh fake."""
     with tempfile.TemporaryDirectory() as tmp:
-        plan = await prepare_database(Path(tmp) / "bench.sqlite3", members)
+        plan = await prepare_database(Path(tmp) / "bench.sqlite3", members, shape)
     async with FakeTelegram(token=TOKEN, record_requests=False) as tg:
         for chat in plan.messages:
             tg.user(user_id=chat)
@@ -533,21 +562,25 @@ async def main() -> int:
                         help="stop the broadcast after this many seconds and judge only its pace "
                              "and replies (no kill run): the reply figures on a full-size ledger "
                              "in minutes rather than an hour")
+    parser.add_argument("--counted-links", action="store_true",
+                        help="run the bot with its web pages, so every member's edition carries "
+                             "links counted for that member and is rendered for them alone")
     args = parser.parse_args()
     if args.seconds:
         args.skip_kill = True
+    shape = Shape(free_port() if args.counted_links else None)
 
     print(f"{args.members:,} members x {PARTS} parts; this takes about "
           f"{estimate_minutes(args):.0f} minutes", flush=True)
     baseline_members = min(args.baseline_members, args.members)
-    baseline = await aio_rate_limiter_baseline(baseline_members)
+    baseline = await aio_rate_limiter_baseline(baseline_members, shape)
     report_baseline(baseline, baseline_members)
     verdicts = Verdicts()
-    run1 = await run_with_members_talking(args.members, args.rate, args.idle_samples,
+    run1 = await run_with_members_talking(args.members, shape, args.rate, args.idle_samples,
                                           args.seconds)
     report_run1(verdicts, run1, args.members, baseline, whole=not args.seconds)
     if not args.skip_kill:
-        report_run2(verdicts, await run_with_kill(args.members), args.members)
+        report_run2(verdicts, await run_with_kill(args.members, shape), args.members)
     print(f"{'FAIL: ' + ', '.join(verdicts.failed) if verdicts.failed else 'PASS: every target'}")
     return 1 if verdicts.failed else 0
 
