@@ -137,7 +137,8 @@ async def prepare_database(path: Path, members: int) -> Plan:
         record = await bulletins_repo.get(db, bulletin_id)
         assert record is not None
         bulletin = await load_bulletin(db, record)
-        followed = await members_repo.themes_of_all(db)  # in the order the bot reads them
+        # in the order the bot reads them
+        followed = await members_repo.themes_of_members(db, list(chats))
         return Plan(bulletin_id, {chat: render_for_member(bulletin, followed.get(member, []),
                                                           False)
                                   for member, chat in chats.items()})
@@ -177,7 +178,7 @@ class Tally:
         self.part_times: list[float] = []
         self.reply_times: list[float] = []
         self.waiting: dict[int, tuple[float, str]] = {}  # chat -> (update sent at, phase)
-        self.latencies: dict[str, list[float]] = {"idle": [], "broadcast": []}
+        self.latencies: dict[str, list[float]] = {"idle": [], "planning": [], "broadcast": []}
 
     def scan(self) -> None:
         messages = self._tg.sent_messages
@@ -300,6 +301,7 @@ class Run1:
     flood: Flood
     replies_in_window: int
     unanswered: int
+    planning_seconds: float
 
 
 @dataclass
@@ -345,8 +347,16 @@ async def run_with_members_talking(members: int, rate: float, idle_samples: int,
         bot = await start_bot(write_config(stage.folder, tg.base_url), tg)
         await members_talk(tg, tally, rate, "idle", idle_samples)
         await tally.until_answered(30)
+        # From the moment the bulletin is due: its planning (every member's edition into the
+        # ledger) is part of the broadcast for a member who writes meanwhile.
         await schedule_now(path, plan.bulletin_id)
-        await tally.until(1, 60)
+        scheduled = time.time()
+        stop = asyncio.Event()
+        talking = asyncio.create_task(members_talk(tg, tally, rate, "planning", None, stop))
+        await tally.until(1, 300)
+        stop.set()
+        await talking
+        planning_seconds = min(tally.part_times, default=scheduled) - scheduled
         stop = asyncio.Event()
         talking = asyncio.create_task(members_talk(tg, tally, rate, "broadcast", None, stop))
         await tally.until(plan.total, seconds or limit_for(plan))
@@ -356,7 +366,7 @@ async def run_with_members_talking(members: int, rate: float, idle_samples: int,
         await stop_bot(bot)
         first, last = tally.window()
         in_window = sum(first <= t <= last for t in tally.reply_times)
-        return Run1(tally, Flood.of(tg), in_window, len(tally.waiting))
+        return Run1(tally, Flood.of(tg), in_window, len(tally.waiting), planning_seconds)
 
 
 async def run_with_kill(members: int) -> Run2:
@@ -461,10 +471,14 @@ def report_run1(verdicts: Verdicts, run: Run1, members: int, baseline: Baseline,
     verdicts.check(f"the bot's budget (parts + replies) >= {RATE_TARGET} x 30",
                    budget_rate >= RATE_TARGET * TELEGRAM_LIMIT,
                    f"{budget_rate:.2f} msg/s = {budget_rate / TELEGRAM_LIMIT:.3f} x 30")
-    idle, busy = p99(tally.latencies["idle"]), p99(tally.latencies["broadcast"])
-    verdicts.check(f"reply p99 during the broadcast <= {LATENCY_TARGET} x idle",
+    planning = tally.latencies["planning"]
+    print(f"  planning (due to first part): {run.planning_seconds:.1f} s, reply p99 meanwhile "
+          f"{p99(planning) * 1000:.0f} ms over {len(planning)} replies")
+    during = planning + tally.latencies["broadcast"]
+    idle, busy = p99(tally.latencies["idle"]), p99(during)
+    verdicts.check(f"reply p99 during the broadcast (its planning too) <= {LATENCY_TARGET} x idle",
                    busy <= LATENCY_TARGET * idle,
-                   f"{busy * 1000:.0f} ms over {len(tally.latencies['broadcast'])} replies "
+                   f"{busy * 1000:.0f} ms over {len(during)} replies "
                    f"against {idle * 1000:.0f} ms idle over {len(tally.latencies['idle'])} "
                    f"= {busy / idle:.2f} x")
     verdicts.check("every member's /themes answered", run.unanswered == 0,

@@ -8,6 +8,7 @@ tick after any downtime.
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -34,6 +35,8 @@ from wording import bulletins as texts
 
 log = logging.getLogger(__name__)
 KIND = "bulletin"
+THEMES_PAGE = 500
+"""Members whose themes are read at a time while a bulletin is planned."""
 
 
 def dispatch_key(bulletin_id: int) -> str:
@@ -185,24 +188,39 @@ class BulletinService:
 
     async def _deliver(self, record: BulletinRecord, report_chat_id: int | None) -> int:
         bulletin = await drafts.load_bulletin(self.db, record)
-        members = await members_repo.audience(self.db)
-        themes = await members_repo.themes_of_all(self.db)
-        recipients = [
-            Recipient(member.chat_id,
-                      render_for_member(bulletin, themes.get(member.member_id, []),
-                                        member.only_my_themes,
-                                        self._read_url(bulletin.id, member.member_id)),
-                      member.member_id)
-            for member in members
-        ]
         # Enqueue first: the key makes a repeat after a crash harmless, and the status change
         # after it means a bulletin is never marked as sending without its ledger.
         dispatch_id = await self.delivery.enqueue(
-            dispatch_key(record.id), KIND, recipients, title=record.title,
+            dispatch_key(record.id), KIND, self._recipients(bulletin), title=record.title,
             report_chat_id=report_chat_id,
         )
         await bulletins_repo.set_status(self.db, record.id, "sending", sent_at=self.clock())
         return dispatch_id
+
+    async def _recipients(self, bulletin: Bulletin) -> AsyncIterator[Recipient]:
+        """Every reachable member with their edition, rendered as the ledger takes them.
+
+        Without counted links a member's edition depends only on their themes and their "only
+        my themes" choice, so each such edition is rendered once (a few dozen for thousands of
+        members); counted links carry the member, so then each is rendered for its member.
+        """
+        members = list(await members_repo.audience(self.db))
+        editions: dict[tuple[tuple[str, ...], bool], list[OutgoingMessage]] = {}
+        for start in range(0, len(members), THEMES_PAGE):
+            page = members[start:start + THEMES_PAGE]
+            themes = await members_repo.themes_of_members(self.db, [m.member_id for m in page])
+            for member in page:
+                followed = themes.get(member.member_id, [])
+                if self.read_links is not None:
+                    yield Recipient(member.chat_id, render_for_member(
+                        bulletin, followed, member.only_my_themes,
+                        self._read_url(bulletin.id, member.member_id)), member.member_id)
+                    continue
+                edition = (tuple(followed), member.only_my_themes)
+                if edition not in editions:
+                    editions[edition] = render_for_member(bulletin, followed,
+                                                          member.only_my_themes)
+                yield Recipient(member.chat_id, editions[edition], member.member_id)
 
     async def _finished(self, progress: DispatchProgress) -> None:
         bulletin_id = int(progress.key.removeprefix("bulletin:"))

@@ -131,28 +131,63 @@ def _delivery(row: sqlite3.Row) -> Delivery:
 
 async def enqueue(
     db: Database, key: str, kind: str, title: str, report_chat_id: int | None,
-    rows: Iterable[NewDelivery], now: datetime,
+    rows: Iterable[NewDelivery], now: datetime, *, planned: bool = True,
 ) -> int:
     """Create the dispatch once per key; rows are added only while it is still sending.
 
     Repeating an enqueue (a retried command, a restart mid-way) adds nothing twice, and a
-    finished or cancelled dispatch is never reopened by a late call.
+    finished or cancelled dispatch is never reopened by a late call. With ``planned=False``
+    more rows follow (:func:`add_deliveries`) and the dispatch stays hidden from sending and
+    settling until :func:`finish_planning`.
     """
     async with db.transaction():
+        # Written whole in one transaction, a dispatch is visible at once (0: no plan to tell).
         await db.execute(
-            "INSERT OR IGNORE INTO dispatches (key, kind, title, report_chat_id, created_at)"
-            " VALUES (?, ?, ?, ?, ?)",
-            (key, kind, title, report_chat_id, to_db(now)),
+            "INSERT OR IGNORE INTO dispatches (key, kind, title, report_chat_id, created_at,"
+            " planned_seq) VALUES (?, ?, ?, ?, ?, ?)",
+            (key, kind, title, report_chat_id, to_db(now), 0 if planned else None),
         )
-        row = await db.fetch_one("SELECT id, status FROM dispatches WHERE key = ?", (key,))
+        row = await db.fetch_one(
+            "SELECT id, status, planned_seq FROM dispatches WHERE key = ?", (key,))
         assert row is not None
-        if row["status"] == "sending":
-            await db.execute_many(
-                "INSERT OR IGNORE INTO deliveries (dispatch_id, member_id, chat_id, part, payload)"
-                " VALUES (?, ?, ?, ?, ?)",
-                ((row["id"], r.member_id, r.chat_id, r.part, r.payload) for r in rows),
-            )
-    return int(row["id"])
+        dispatch_id = int(row["id"])
+        if row["status"] != "sending":
+            return dispatch_id
+        await _insert_rows(db, dispatch_id, rows)
+        if not planned:
+            await db.execute("UPDATE dispatches SET planned_seq = NULL WHERE id = ?",
+                             (dispatch_id,))
+        elif row["planned_seq"] is None:  # the repeat of a plan a crash cut short
+            await finish_planning(db, dispatch_id)
+    return dispatch_id
+
+
+async def _insert_rows(db: Database, dispatch_id: int, rows: Iterable[NewDelivery]) -> None:
+    await db.execute_many(
+        "INSERT OR IGNORE INTO deliveries (dispatch_id, member_id, chat_id, part, payload)"
+        " SELECT ?, ?, ?, ?, ? FROM dispatches WHERE id = ? AND status = 'sending'",
+        ((dispatch_id, r.member_id, r.chat_id, r.part, r.payload, dispatch_id) for r in rows),
+    )
+
+
+async def add_deliveries(db: Database, dispatch_id: int, rows: Iterable[NewDelivery]) -> None:
+    """One more batch of a dispatch being planned, in a transaction of its own."""
+    async with db.transaction():
+        await _insert_rows(db, dispatch_id, rows)
+
+
+async def finish_planning(db: Database, dispatch_id: int) -> None:
+    """Every row is in: the dispatch may be sent and settled, under the next plan number."""
+    await db.execute(
+        "UPDATE dispatches SET planned_seq ="
+        " (SELECT COALESCE(MAX(planned_seq), 0) + 1 FROM dispatches) WHERE id = ?",
+        (dispatch_id,),
+    )
+
+
+async def last_plan(db: Database) -> int:
+    """The newest finished plan's number: when it changes, rows once hidden may be due."""
+    return int(await db.fetch_value("SELECT COALESCE(MAX(planned_seq), 0) FROM dispatches"))
 
 
 async def get_dispatch(db: Database, dispatch_id: int) -> Dispatch | None:
@@ -225,8 +260,10 @@ async def queued(db: Database, *, after_id: int = 0) -> list[Queued]:
     """Pending rows above ``after_id``, without their payloads: the engine's schedule holds every
     queued row of a large broadcast in memory, and reads a payload only when it sends it."""
     rows = await db.fetch_all(
-        "SELECT id, dispatch_id, member_id, chat_id, part, attempts, not_before FROM deliveries"
-        " WHERE status = 'pending' AND id > ? ORDER BY dispatch_id, chat_id, part",
+        "SELECT d.id, dispatch_id, member_id, chat_id, part, attempts, not_before"
+        " FROM deliveries d JOIN dispatches p ON p.id = d.dispatch_id"
+        " WHERE d.status = 'pending' AND d.id > ? AND p.planned_seq IS NOT NULL"
+        " ORDER BY dispatch_id, chat_id, part",
         (after_id,),
     )
     return [
@@ -359,7 +396,8 @@ async def cancel(db: Database, key: str) -> Dispatch | None:
 async def settled_dispatches(db: Database) -> list[Dispatch]:
     """Unfinished dispatches with nothing left to send: ready for the final report and hooks."""
     rows = await db.fetch_all(
-        "SELECT * FROM dispatches c WHERE finished_at IS NULL AND NOT EXISTS ("
+        "SELECT * FROM dispatches c WHERE finished_at IS NULL AND planned_seq IS NOT NULL"
+        " AND NOT EXISTS ("
         " SELECT 1 FROM deliveries d WHERE d.dispatch_id = c.id"
         " AND d.status IN ('pending', 'sending')) ORDER BY id"
     )
@@ -385,7 +423,7 @@ async def mark_finished(db: Database, dispatch_id: int, now: datetime) -> None:
     await db.execute(
         "UPDATE dispatches SET finished_at = ?,"
         " status = CASE status WHEN 'sending' THEN 'done' ELSE status END"
-        " WHERE id = ? AND finished_at IS NULL AND NOT EXISTS ("
+        " WHERE id = ? AND finished_at IS NULL AND planned_seq IS NOT NULL AND NOT EXISTS ("
         "  SELECT 1 FROM deliveries d WHERE d.dispatch_id = dispatches.id"
         "  AND d.status IN ('pending', 'sending'))",
         (to_db(now), dispatch_id),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple
@@ -181,11 +181,14 @@ async def audience(db: Database, theme_slugs: Collection[str] | None = None) -> 
     return Audience(await db.fetch_all(*_reachable("id, chat_id, only_my_themes", theme_slugs)))
 
 
-async def themes_of_all(db: Database) -> dict[int, list[str]]:
-    """Every member's themes in one query, for personalising a send to thousands."""
+async def themes_of_members(db: Database, member_ids: Sequence[int]) -> dict[int, list[str]]:
+    """Some members' themes in one query: a send to thousands reads them a page at a time,
+    so no single read holds the database (or builds a dict of everyone) for long."""
     rows = await db.fetch_all(
         "SELECT mt.member_id, mt.theme_slug FROM member_themes mt"
-        " JOIN themes t ON t.slug = mt.theme_slug ORDER BY mt.member_id, t.position"
+        " JOIN themes t ON t.slug = mt.theme_slug"
+        " WHERE mt.member_id IN (SELECT value FROM json_each(?))"
+        " ORDER BY mt.member_id, t.position", (json.dumps(list(member_ids)),)
     )
     themes: dict[int, list[str]] = {}
     for row in rows:

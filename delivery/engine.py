@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import assert_never
@@ -42,6 +43,10 @@ ProgressRenderer = Callable[[DispatchProgress], OutgoingMessage]
 DoneHook = Callable[[DispatchProgress], Awaitable[None]]
 
 _SWEEP_EVERY = 0.5
+_BATCH_ROWS = 500
+"""Rows per transaction while planning: about 20 ms of the database, then the replies' turn."""
+_SLICE = 0.005
+_PAYLOADS_KEPT = 256
 
 
 @dataclass(frozen=True)
@@ -51,6 +56,46 @@ class Recipient:
     chat_id: int
     messages: Sequence[OutgoingMessage]
     member_id: int | None = None
+
+
+async def _batches(
+    recipients: Iterable[Recipient] | AsyncIterable[Recipient],
+) -> AsyncIterator[list[NewDelivery]]:
+    """The ledger's rows in batches of at most :data:`_BATCH_ROWS` (always one, if empty).
+
+    Taking recipients (and rendering their messages) runs in slices of the event loop of
+    :data:`_SLICE` seconds, each followed by a rest as long, in which replies run their steps:
+    a bulletin to 10,000 members is seconds of work. A message shared by many recipients (the
+    same bulletin for the same themes) is turned into its payload once.
+    """
+    payloads: dict[int, tuple[OutgoingMessage, str]] = {}
+    batch: list[NewDelivery] = []
+    slice_ends = time.perf_counter() + _SLICE
+    async for recipient in _each(recipients):
+        for part, message in enumerate(recipient.messages):
+            known = payloads.get(id(message))
+            if known is None:  # the message is kept with its payload, so its id stays its own
+                known = payloads[id(message)] = (message, message.to_json())
+            batch.append(NewDelivery(recipient.member_id, recipient.chat_id, part, known[1]))
+        if len(payloads) > _PAYLOADS_KEPT:
+            payloads.clear()
+        if len(batch) >= _BATCH_ROWS:
+            yield batch
+            batch = []
+        if time.perf_counter() >= slice_ends:
+            await asyncio.sleep(_SLICE)
+            slice_ends = time.perf_counter() + _SLICE
+    yield batch
+
+
+async def _each(recipients: Iterable[Recipient] | AsyncIterable[Recipient]
+                ) -> AsyncIterator[Recipient]:
+    if isinstance(recipients, AsyncIterable):
+        async for recipient in recipients:
+            yield recipient
+    else:
+        for recipient in recipients:
+            yield recipient
 
 
 def _queued(row: Delivery) -> Queued:
@@ -109,6 +154,7 @@ class DeliveryEngine:
         self._inflight: set[asyncio.Task[None]] = set()
         self._reports: dict[int, _Report] = {}
         self._loaded_up_to = 0
+        self._last_plan = 0
         self._reload = True
         self._poked = True
         self._changed = False
@@ -132,20 +178,31 @@ class DeliveryEngine:
         self,
         key: str,
         kind: str,
-        recipients: Iterable[Recipient],
+        recipients: Iterable[Recipient] | AsyncIterable[Recipient],
         *,
         title: str = "",
         report_chat_id: int | None = None,
     ) -> int:
-        """Queue a dispatch once per ``key``; calling again adds only recipients not yet queued."""
-        rows = [
-            NewDelivery(recipient.member_id, recipient.chat_id, part, message.to_json())
-            for recipient in recipients
-            for part, message in enumerate(recipient.messages)
-        ]
-        dispatch_id = await deliveries.enqueue(
-            self._db, key, kind, title, report_chat_id, rows, self._clock()
-        )
+        """Queue a dispatch once per ``key``; calling again adds only recipients not yet queued.
+
+        A large one (a bulletin to thousands, rendered as it is taken from ``recipients``) goes
+        into the ledger in batches, with turns for the bot's replies between them, and is sent
+        only once the last batch is in: planning never holds a person's reply up for seconds.
+        """
+        batches = aiter(_batches(recipients))
+        first = await anext(batches)
+        second = await anext(batches, None)
+        now = self._clock()
+        if second is None:
+            dispatch_id = await deliveries.enqueue(
+                self._db, key, kind, title, report_chat_id, first, now)
+        else:
+            dispatch_id = await deliveries.enqueue(
+                self._db, key, kind, title, report_chat_id, first, now, planned=False)
+            await deliveries.add_deliveries(self._db, dispatch_id, second)
+            async for rows in batches:
+                await deliveries.add_deliveries(self._db, dispatch_id, rows)
+            await deliveries.finish_planning(self._db, dispatch_id)
         self._poke()
         return dispatch_id
 
@@ -233,7 +290,11 @@ class DeliveryEngine:
 
     async def _load(self) -> None:
         """Bring the schedule up to date: new rows only, or all of them after a change made
-        behind its back (a cancel, a member blocked elsewhere, another process)."""
+        behind its back (a cancel, a member blocked elsewhere, another process, a plan that
+        finished: its rows were hidden while newer ones were loaded)."""
+        plan = await deliveries.last_plan(self._db)
+        if plan != self._last_plan:
+            self._last_plan, self._reload = plan, True
         if self._reload:
             self._reload = False
             rows = await deliveries.queued(self._db)
