@@ -11,6 +11,7 @@ change); asks and the reminder go late after downtime only while the month is op
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 from collections.abc import Sequence
@@ -289,6 +290,21 @@ class CensusService:
                  for s in self.services]
         return trend_chart([texts.short_month(k) for k in keys], lines, texts.CHART_TITLE,
                            texts.CHART_Y_LABEL, texts.CHART_NOTE_OFFICER)
+
+    async def public_chart(self) -> bytes:
+        """The web page's chart (SVG): the published series of :meth:`trends` from the census's
+        first month, so the same suppression as the page's tables and the board report: a
+        month from fewer than three organisations is a gap in its line, never a zero."""
+        first = await repo.first_answered_month(self.db)
+        points = [p for p in await self.trends() if first is not None and p.month >= first]
+        keys = sorted({p.month for p in points})
+        shown = {(p.month, p.service_slug): p for p in points if not p.suppressed}
+        lines = [Line(s.title, [(t.waiting, t.organisations) if (t := shown.get((k, s.slug)))
+                                else (None, None) for k in keys])
+                 for s in self.services]
+        return await asyncio.to_thread(  # matplotlib draws for a while: not on the event loop
+            trend_chart, [texts.short_month(k) for k in keys], lines, texts.CHART_TITLE,
+            texts.CHART_Y_LABEL, texts.CHART_NOTE_PUBLISHED, "svg")
 
     async def csv(self) -> tuple[bytes, int]:
         """Every month and service type since the census began, with the three-organisation

@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 import pytest_asyncio
@@ -381,6 +382,20 @@ async def test_waiting_lists_page_shows_the_trend_and_withholds_small_numbers(
         for name in ("Hope Counselling", "Quiet Trust", "Small Steps"):
             assert name not in shown
         assert "Oct 2026" not in shown  # no census then: no empty months
+        chart = page.locator("figure.chart img")
+        alt = await chart.get_attribute("alt") or ""
+        assert "Counselling and mental health, 40 waiting" in alt
+        assert "Parenting support, no figures" in alt
+        await page.wait_for_load_state("load")
+        assert await chart.evaluate("img => img.complete && img.naturalWidth > 0")
+        drawn = await page.request.get(site(config) + "/waiting-lists.svg")
+        assert drawn.headers["content-type"] == "image/svg+xml"
+        assert "content-security-policy" in drawn.headers
+        svg = ElementTree.fromstring(await drawn.body())
+        points = {group.get("id"): len(group.findall(".//{http://www.w3.org/2000/svg}use"))
+                  for group in svg.iter("{http://www.w3.org/2000/svg}g")
+                  if (group.get("id") or "").startswith("series-")}
+        assert points == {"series-0": 2, "series-1": 0, "series-2": 0}  # withheld: gaps
         assert await serious_violations(page) == []
         overflow = await page.evaluate(  # the tables fit a phone's width: no sideways scrolling
             "[...document.querySelectorAll('.table-wrap')]"
@@ -400,6 +415,10 @@ async def test_waiting_lists_page_shows_the_trend_and_withholds_small_numbers(
         await page.goto((folder / "meetings.html").as_uri())
         await page.get_by_role("link", name="Waiting lists").click()
         assert page.url.endswith("/waiting-lists.html")
+        # The exported page shows its chart from the folder, as the live page does.
+        assert await page.locator("figure.chart img").evaluate(
+            "img => img.complete && img.naturalWidth > 0 && img.src.endsWith('/waiting-lists.svg')")
+        assert (folder / "waiting-lists.svg").read_bytes() == await drawn.body()
         await context.close()
 
 

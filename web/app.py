@@ -19,7 +19,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from web.pages import Links, Pages, stylesheet
+from web.pages import WAITING_CHART, Links, Pages, stylesheet
 from web.public import PublicRecord, UnknownChoice
 from wording import web as texts
 
@@ -91,6 +91,12 @@ class PublicSite:
             return await self.error(404, texts.WAITING_NONE)
         return self.page(self.pages.waiting_lists(view, await self.links.live(self.record)))
 
+    async def waiting_chart(self, request: Request) -> Response:
+        chart = await self.record.waiting_chart()
+        if chart is None:
+            return await self.error(404, texts.WAITING_NONE)
+        return Response(chart, media_type="image/svg+xml", headers=NO_STORE)
+
     async def calendar(self, request: Request) -> Response:
         return Response(await self.record.calendar(), media_type="text/calendar; charset=utf-8",
                         headers={**NO_STORE,
@@ -118,6 +124,7 @@ def routes(site: PublicSite) -> list[BaseRoute]:
         Route("/meetings.html", site.meetings, methods=["GET"]),
         Route("/meetings.ics", site.calendar, methods=["GET"]),
         Route("/waiting-lists.html", site.waiting_lists, methods=["GET"]),
+        Route(f"/{WAITING_CHART}", site.waiting_chart, methods=["GET"]),
         Route("/style.css", site.stylesheet, methods=["GET"]),
         Route("/r/{token}", site.read, methods=["GET"]),
     ]

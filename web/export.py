@@ -12,10 +12,11 @@ import re
 from itertools import product
 from pathlib import Path
 
-from web.pages import CALENDAR, MEETINGS, WAITING_LISTS, Links, Pages, stylesheet
+from web.pages import CALENDAR, MEETINGS, WAITING_CHART, WAITING_LISTS, Links, Pages, stylesheet
 from web.public import PublicRecord
 
-OURS = re.compile(r"^(index(--[a-z0-9-]+)*|issue-[A-Z0-9-]+|waiting-lists)\.html$")
+OURS = re.compile(r"^((index(--[a-z0-9-]+)*|issue-[A-Z0-9-]+|waiting-lists)\.html"
+                  r"|waiting-lists\.svg)$")
 
 
 async def site_files(record: PublicRecord, pages: Pages, links: Links) -> dict[str, bytes]:
@@ -35,8 +36,10 @@ async def site_files(record: PublicRecord, pages: Pages, links: Links) -> dict[s
             files[links.issue(ref)] = pages.issue(issue, links).encode("utf-8")
     files[MEETINGS] = pages.meetings(await record.meetings(), links).encode("utf-8")
     waiting = await record.waiting_lists()
-    if waiting is not None:
+    chart = await record.waiting_chart()
+    if waiting is not None and chart is not None:
         files[WAITING_LISTS] = pages.waiting_lists(waiting, links).encode("utf-8")
+        files[WAITING_CHART] = chart
     files[CALENDAR] = await record.calendar()
     files["style.css"] = stylesheet()
     return files

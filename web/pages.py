@@ -25,6 +25,7 @@ INDEX = "index.html"
 MEETINGS = "meetings.html"
 CALENDAR = "meetings.ics"
 WAITING_LISTS = "waiting-lists.html"
+WAITING_CHART = "waiting-lists.svg"
 
 
 @dataclass(frozen=True)

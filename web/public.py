@@ -123,6 +123,16 @@ class WaitingLists:
     first_month: str
     """The first month anyone answered: the series starts there, not with empty months."""
 
+    @property
+    def last_month(self) -> str:
+        return self.services[0].latest.month if self.services else self.first_month
+
+    @property
+    def latest_figures(self) -> list[tuple[str, int | None]]:
+        """Each service's newest figure, None where it is withheld: the chart's text."""
+        return [(s.title, None if s.latest.suppressed else s.latest.waiting)
+                for s in self.services]
+
 
 class UnknownChoice(Exception):
     """A theme or board in the address that does not exist: the page says which."""
@@ -277,6 +287,12 @@ class PublicRecord:
                       for slug, series in by_service.items()],
             first_month=first,
         )
+
+    async def waiting_chart(self) -> bytes | None:
+        """The waiting lists' chart; None, like the page, until someone has answered."""
+        if not await self.census_in_use():
+            return None
+        return await self.sources.waiting_chart()
 
     # --- meetings -------------------------------------------------------------------------
 

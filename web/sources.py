@@ -75,3 +75,5 @@ class Sources:
     calendar_feed: Callable[[Sequence[Meeting], ZoneInfo, datetime, str], bytes]
     waiting_lists: Callable[[], Awaitable[Sequence[Trend]]]
     """The last twelve census months up to now, per service type, oldest first."""
+    waiting_chart: Callable[[], Awaitable[bytes]]
+    """The same series drawn as one chart (SVG), suppressed months left as gaps."""

@@ -207,6 +207,24 @@ def number(value: float | None) -> str:
     return "—" if value is None else f"{value:,g}"
 
 
+WAITING_CHART_CAPTION = (
+    "People waiting per type of service, month by month. The numbers on the points are how many "
+    "organisations reported; a gap is a month in which fewer than three did."
+)
+
+
+def waiting_chart_alt(latest: Sequence[tuple[str, int | None]], first_month: str,
+                      last_month: str) -> str:
+    """The chart in words, for a screen reader: what it shows and the newest month's figure of
+    each ``(service, waiting)``, None where it is withheld; the tables give every month."""
+    span = (month_label(first_month) if first_month == last_month
+            else f"{month_label(first_month)} to {month_label(last_month)}")
+    figures = "; ".join(f"{title}, {'no figures' if waiting is None else f'{waiting:,} waiting'}"
+                        for title, waiting in latest)
+    return (f"Line chart of people waiting per type of service, {span}. "
+            f"{month_label(last_month)}: {figures}. The tables below give every month's figures.")
+
+
 def waiting_caption(title: str) -> str:
     return f"{title}, month by month, newest first (waits in weeks)"
 
