@@ -106,12 +106,20 @@ async def test_run_starts_quietly_and_says_how_it_listens(tmp_path: Path) -> Non
     assert "PTBUserWarning" not in log and "per_message" not in log
 
 
+def _link_target(fd: Path) -> str:
+    """A running bot opens and closes connections to Telegram as it polls, so a descriptor
+    listed a moment ago may be gone: it listened on nothing, so it counts as no socket."""
+    try:
+        return str(fd.readlink())
+    except FileNotFoundError:
+        return ""
+
+
 def listening_ports(pid: int) -> set[int]:
     """The TCP ports a process listens on, read from /proc as ``ss -ltnp`` does: its sockets'
     inodes, matched against the kernel's tables of sockets in the LISTEN state (0A)."""
-    fds = Path(f"/proc/{pid}/fd")
-    inodes = {target[len("socket:["):-1] for fd in fds.iterdir()
-              if (target := str(fd.readlink())).startswith("socket:[")}
+    inodes = {target[len("socket:["):-1] for fd in Path(f"/proc/{pid}/fd").iterdir()
+              if (target := _link_target(fd)).startswith("socket:[")}
     ports = set()
     for table in ("/proc/net/tcp", "/proc/net/tcp6"):
         for row in Path(table).read_text().splitlines()[1:]:

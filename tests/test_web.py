@@ -16,7 +16,7 @@ from xml.etree import ElementTree
 import pytest
 import pytest_asyncio
 from click.testing import CliRunner
-from icalendar import Calendar
+from icalendar import Calendar, Component
 from playwright.async_api import Browser, Page, async_playwright
 
 from bot.cli import main
@@ -256,6 +256,14 @@ async def test_you_said_we_did_from_telegram_to_the_page_and_the_export(
         await context.close()
 
 
+async def feed_event(page: Page, config: Config, meeting_id: int) -> Component:
+    """The meeting's event as a calendar following the feed reads it now."""
+    feed = Calendar.from_ical(await (await page.request.get(
+        site(config) + "/meetings.ics")).body())
+    return next(e for e in feed.walk("VEVENT")
+                if str(e["UID"]) == f"meeting-{meeting_id}@linkedup-bot")
+
+
 async def test_meetings_page_and_calendar_feed_follow_changes(
     tg: FakeTelegram, browser: Browser, clock: FakeClock, tmp_path: Path
 ) -> None:
@@ -321,10 +329,7 @@ async def test_meetings_page_and_calendar_feed_follow_changes(
                 ends_at=forum.ends_at + timedelta(days=1)))
         finally:
             await close_services(services)
-        moved = Calendar.from_ical(await (await page.request.get(
-            site(config) + "/meetings.ics")).body())
-        event = next(e for e in moved.walk("VEVENT")
-                     if str(e["UID"]) == f"meeting-{forum.id}@linkedup-bot")
+        event = await feed_event(page, config, forum.id)
         assert event["SEQUENCE"] == 1
         assert event.decoded("DTSTART").day == 20
 
@@ -340,10 +345,7 @@ async def test_meetings_page_and_calendar_feed_follow_changes(
             await services.meetings.update(revised_meeting, revised_meeting.plan)
         finally:
             await close_services(services)
-        revised = Calendar.from_ical(await (await page.request.get(
-            site(config) + "/meetings.ics")).body())
-        event = next(e for e in revised.walk("VEVENT")
-                     if str(e["UID"]) == f"meeting-{forum.id}@linkedup-bot")
+        event = await feed_event(page, config, forum.id)
         assert event["SEQUENCE"] == 2
         assert str(event["LOCATION"]) == "Birkenhead Library, Borough Road"
         assert event.decoded("LAST-MODIFIED") == clock.now
