@@ -325,8 +325,10 @@ class DeliveryEngine:
         task.add_done_callback(self._inflight.discard)
 
     def _chat_released(self, chat_id: int) -> None:
-        self._ready.wake(chat_id)
-        self._wake.set()
+        # Our own calls wake the loop when they end (_deliver); a reply to a chat with no
+        # bulletin part waiting changes nothing for it.
+        if self._ready.wake(chat_id):
+            self._wake.set()
 
     def _end_call(self, chat_id: int, *, spaced: bool = True, hold: float = 0.0) -> None:
         self.pacer.release_chat(chat_id, spaced=spaced, hold=hold)

@@ -70,13 +70,16 @@ class ReadySet:
             if not chat:
                 self._forget(chat_id)
 
-    def wake(self, chat_id: int) -> None:
-        """Schedule ``chat_id`` at the time it is free, if it has rows and no call open."""
+    def wake(self, chat_id: int) -> bool:
+        """Schedule ``chat_id`` at the time it is free, if it has rows and no call open; say
+        whether it was, so a reply to a chat with nothing queued need not wake the engine."""
         if chat_id not in self._rows or chat_id in self._backoff:
-            return
+            return False
         ready_at = self._chat_ready_at(chat_id)
-        if ready_at != math.inf:
-            self._schedule(chat_id, ready_at)
+        if ready_at == math.inf:
+            return False
+        self._schedule(chat_id, ready_at)
+        return True
 
     def _schedule(self, chat_id: int, ready_at: float) -> None:
         if self._in_heap.get(chat_id) == ready_at:

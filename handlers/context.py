@@ -14,6 +14,8 @@ SERVICES_KEY = "services"
 
 
 class BotContext(CallbackContext[ExtBot[Any], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
+    _member_read: tuple[int, Member | None] | None = None  # (Telegram user, member), see member()
+
     @property
     def services(self) -> Services:
         services: Services = self.application.bot_data[SERVICES_KEY]
@@ -26,9 +28,20 @@ class BotContext(CallbackContext[ExtBot[Any], dict[Any, Any], dict[Any, Any], di
         return answers
 
     async def member(self, update: Update) -> Member | None:
-        """The member behind an update, if the person has joined."""
+        """The member behind an update, if the person has joined: read once an update. PTB
+        gives all of an update's handlers one context, and the contact check that runs first
+        (``reactivate_on_contact``) has read the member already; a handler that changes the
+        member goes on with what the change returns."""
         assert update.effective_user is not None
-        return await self.services.members.find(update.effective_user.id)
+        user_id = update.effective_user.id
+        if self._member_read is None or self._member_read[0] != user_id:
+            self.remember_member(user_id, await self.services.members.find(user_id))
+        assert self._member_read is not None
+        return self._member_read[1]
+
+    def remember_member(self, user_id: int, member: Member | None) -> None:
+        """What a handler has just read or written of the person, for the update's later ones."""
+        self._member_read = (user_id, member)
 
 
 BotApplication = Application[

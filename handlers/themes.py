@@ -35,8 +35,7 @@ async def send_theme_picker(update: Update, context: BotContext, member: Member)
 
 
 async def themes_command(update: Update, context: BotContext) -> None:
-    assert update.effective_user is not None
-    member = await context.services.members.find(update.effective_user.id)
+    member = await context.member(update)
     if member is None:
         await reply(update, texts.NOT_REGISTERED)
         return

@@ -53,6 +53,7 @@ class MemberDirectory:
     clock: Clock = utcnow
     listeners: list[MemberListener] = field(default_factory=list)
     data_sources: list[PersonalDataSource] = field(default_factory=list)
+    _themes: list[Theme] | None = field(default=None, init=False, repr=False)
 
     async def find(self, telegram_id: int) -> Member | None:
         return await members_repo.get_by_telegram_id(self.db, telegram_id)
@@ -87,8 +88,12 @@ class MemberDirectory:
         return Registration(member, created=existing is None)
 
     async def themes(self) -> list[Theme]:
-        """The themes a member may follow, in the config's order."""
-        return await themes_repo.list_active(self.db)
+        """The themes a member may follow, in the config's order. They are the config's, written
+        to the database at start-up before the directory is made, so they are read once: every
+        /themes menu and theme button needs them."""
+        if self._themes is None:
+            self._themes = await themes_repo.list_active(self.db)
+        return list(self._themes)
 
     async def theme_titles(self) -> dict[str, str]:
         """Every theme's title by slug, retired ones too, so old records keep their names."""
