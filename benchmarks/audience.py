@@ -4,8 +4,10 @@
   own commit), on a sample scaled up since 100,000 separate commits take minutes, against the
   same rows written raw in one transaction. Printed as a ratio, without a target: a member who
   joins must be stored when the bot says so, and nothing in the product adds members in bulk.
-- A theme's audience: ``members.audience`` against the same SQL run raw on the same
-  connection; the target is at most 20 ms, and the ratio shows what the repository adds.
+- A theme's audience: ``members.audience`` against the query it was first written as (the
+  members whose id is in the theme's list), run raw on the same connection, where the issue
+  measured 32 ms; the target is at most 20 ms. The repository now walks the theme's index in
+  member order and takes plain tuples, so the ratio is below 1.
 
 Members follow one to three of the ten example themes at random (seeded), so a theme's
 audience is about a fifth of the network. Timings are the best of a few rounds.
@@ -146,7 +148,7 @@ async def main(count: int, sample: int, rounds: int) -> int:
           "is its own commit)")
     print(f"audience through the repository: {repo_ms:.1f} ms (target <= "
           f"{AUDIENCE_TARGET_MS:.0f} ms) {'PASS' if repo_ms <= AUDIENCE_TARGET_MS else 'FAIL'}")
-    print(f"the same SQL, raw: {raw_ms:.1f} ms; repository / raw = {repo_ms / raw_ms:.2f}")
+    print(f"the first query, raw: {raw_ms:.1f} ms; repository / raw = {repo_ms / raw_ms:.2f}")
     return 0 if repo_ms <= AUDIENCE_TARGET_MS else 1
 
 

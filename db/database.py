@@ -14,7 +14,7 @@ import sqlite3
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import aiosqlite
 
@@ -167,6 +167,16 @@ class Database:
         async with self._turn():
             rows = await self._conn.execute_fetchall(sql, params)
         return list(rows)
+
+    async def fetch_tuples(self, sql: str, params: Params = ()) -> list[tuple[Any, ...]]:
+        """All rows as plain tuples, for reads of thousands of rows by position: building a
+        ``sqlite3.Row`` for each of a theme's 20,000 members cost a tenth of the query. Two
+        trips to aiosqlite's thread, since the cursor's row factory is set between them."""
+        async with self._turn():
+            cursor = await self._conn.execute(sql, params)
+            cursor.row_factory = None
+            rows = await cursor.fetchall()  # typed as Row by aiosqlite, whatever the factory
+        return cast(list[tuple[Any, ...]], list(rows))
 
     async def fetch_value(self, sql: str, params: Params = ()) -> Any:
         row = await self.fetch_one(sql, params)

@@ -255,5 +255,9 @@ async def test_a_themes_audience_leaves_out_the_paused_and_the_blocked(tmp_path:
         assert [m.chat_id for m in funding] == [9_000 + n for n in range(6, 40, 3)]
         assert funding[0].only_my_themes and not funding[1].only_my_themes
         assert len(await members_repo.audience(db)) == 38
+        both = ["funding", "youth"]  # a member following both themes is in it once
+        assert [m.member_id for m in await members_repo.audience(db, both)] == [
+            m.id for m in await members_repo.list_reachable(db, both)] == [
+            member_id for n, member_id in enumerate(ids) if n not in (0, 3)]
     finally:
         await db.close()
