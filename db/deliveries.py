@@ -8,7 +8,7 @@ its Bot API call may be in flight, and that is the one state a restart has to re
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -256,21 +256,31 @@ async def skip_blocked_members(db: Database) -> int:
     )
 
 
-async def queued(db: Database, *, after_id: int = 0) -> list[Queued]:
-    """Pending rows above ``after_id``, without their payloads: the engine's schedule holds every
-    queued row of a large broadcast in memory, and reads a payload only when it sends it."""
-    rows = await db.fetch_all(
-        "SELECT d.id, dispatch_id, member_id, chat_id, part, attempts, not_before"
-        " FROM deliveries d JOIN dispatches p ON p.id = d.dispatch_id"
-        " WHERE d.status = 'pending' AND d.id > ? AND p.planned_seq IS NOT NULL"
-        " ORDER BY dispatch_id, chat_id, part",
+QUEUED_PAGE = 1_000
+"""Rows per read of the queue: a bulletin to 10,000 members is 30,000 rows, and reading them
+at once held the bot's replies about 110 ms."""
+
+
+async def queued(db: Database, *, after_id: int = 0) -> AsyncIterator[list[Queued]]:
+    """Pending rows above ``after_id`` a page at a time, dispatch by dispatch in row order, which
+    is each chat's parts in order; without their payloads: the engine's schedule holds every
+    queued row of a large broadcast in memory, and reads a payload only when it sends it. Each
+    page is a seek in the queue's index (status, dispatch, row)."""
+    dispatches = await db.fetch_all(
+        "SELECT id FROM dispatches WHERE planned_seq IS NOT NULL AND id IN"
+        " (SELECT dispatch_id FROM deliveries WHERE status = 'pending' AND id > ?) ORDER BY id",
         (after_id,),
     )
-    return [
-        Queued(row["id"], row["dispatch_id"], row["member_id"], row["chat_id"], row["part"],
-               row["attempts"], from_db(row["not_before"]))
-        for row in rows
-    ]
+    for (dispatch_id,) in dispatches:
+        last = after_id
+        while rows := await db.fetch_all(
+            "SELECT id, member_id, chat_id, part, attempts, not_before FROM deliveries"
+            " WHERE status = 'pending' AND dispatch_id = ? AND id > ? ORDER BY id LIMIT ?",
+            (dispatch_id, last, QUEUED_PAGE),
+        ):
+            yield [Queued(row[0], dispatch_id, row[1], row[2], row[3], row[4], from_db(row[5]))
+                   for row in rows]
+            last = rows[-1][0]
 
 
 async def claim(db: Database, row: Queued) -> Delivery | None:

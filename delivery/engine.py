@@ -296,14 +296,13 @@ class DeliveryEngine:
         plan = await deliveries.last_plan(self._db)
         if plan != self._last_plan:
             self._last_plan, self._reload = plan, True
+        after_id = self._loaded_up_to
         if self._reload:
-            self._reload = False
-            rows = await deliveries.queued(self._db)
-            self._ready.replace(rows)
-        else:
-            rows = await deliveries.queued(self._db, after_id=self._loaded_up_to)
-            self._ready.add(rows)
-        self._loaded_up_to = max([self._loaded_up_to, *(row.id for row in rows)])
+            self._reload, after_id = False, 0
+            self._ready.replace(())
+        async for page in deliveries.queued(self._db, after_id=after_id):
+            self._ready.add(page)  # between pages, the bot's replies have their turn
+            self._loaded_up_to = max(self._loaded_up_to, max(row.id for row in page))
 
     async def _start_delivery(self, queued: Queued) -> None:
         await self._slots.acquire()

@@ -37,7 +37,8 @@ class ReadySet:
         self._backoff: dict[int, datetime] = {}
 
     def add(self, rows: Iterable[Queued]) -> None:
-        """Queue rows given in (dispatch, chat, part) order, after what each chat already has."""
+        """Queue rows given dispatch by dispatch, each chat's parts in order, after what each
+        chat already has."""
         touched = set()
         for row in rows:
             self._rows.setdefault(row.chat_id, {}).setdefault(row.dispatch_id, deque()).append(row)
