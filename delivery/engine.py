@@ -46,7 +46,7 @@ _SWEEP_EVERY = 0.5
 _BATCH_ROWS = 100
 """Rows per transaction while planning: a bulletin's parts are kilobytes each, and 500 of them
 held the database for about 50 ms, a reply's query waiting behind them (measured)."""
-_SLICE = 0.005
+_SLICE = 0.002
 _PAYLOADS_KEPT = 256
 
 
