@@ -3,15 +3,15 @@
 Both run as real subprocesses, each long-polling its own loopback fake Bot API in this process
 (flood limits off, so neither waits on them): the bot as on the server (``python -m bot run``,
 with a network of members in its database), the echo bot as the smallest PTB application that
-answers a text. Members write one at a time, each waiting for the answer, as people do, and at
-a steady rate (``--rate``, 20 a second) that Telegram's 30 messages a second can answer: the bot
-keeps its replies within that budget, so members writing back to back would have it hold each
-reply for its slot, and a process that waits 30 ms between updates uses more CPU for each than
-one kept busy (an echo bot held 30 ms before each answer used 3.0 ms per update against 1.65 ms),
-which would be charged to the pacing rather than to the work. Both bots see the same pace. The
-CPU each process used (user + system, all its threads, from /proc) over those updates, divided
-by their number, is the figure. Each measurement starts once the process is idle, and the bot's
-scheduler tick is set to an hour, so that work which costs the same with or without updates
+answers a text. Members write one at a time, each waiting for the answer, as people do, and at a
+steady rate (``--rate``, 20 a second) that Telegram's 30 messages a second can answer: the bot
+keeps its replies within that budget, so members writing back to back would have it hold each reply
+for its slot, and a process that waits 30 ms between updates uses more CPU for each than one kept
+busy (an echo bot held 30 ms before each answer used 3.0 ms per update against 1.65 ms), which
+would be charged to the pacing rather than to the work. Both bots see the same pace. The CPU each
+process used (all its threads, in nanoseconds, from /proc/PID/task/*/schedstat) over those updates,
+divided by their number, is the figure. Each measurement starts once the process is idle, and the
+bot's scheduler tick is set to an hour, so that work which costs the same with or without updates
 stays out of the per-update figure.
 
 Two kinds of update are measured for the bot: a member's /themes (a database read and a menu of
@@ -23,9 +23,11 @@ first answer, the keyboard built for each reply as PTB's examples do), with the 
 (HTML, no link previews). Its ratio to the echo bot is what sending that menu costs PTB itself;
 the bot's ratio to it is the bot's own work for the update (no target: printed to explain).
 
-This machine's speed drifts by a fifth from one minute to the next (a shared virtual machine), so
-the bots are measured in turns, round after round (``--rounds``), and each ratio is taken within
-its round; the median of the rounds' ratios is the figure.
+This machine's speed drifts by a fifth from one minute to the next (a shared virtual machine):
+measured in turns, a few seconds apart, the same code gave 1.18 to 1.55 x from round to round. So
+the bots are measured side by side, each answering its own members at the same time, and each
+ratio is taken between processes that ran in the same seconds; the median of the rounds'
+(``--rounds``) ratios is the figure.
 
     uv run python benchmarks/update_cpu.py [--rounds 5] [--updates 120] [--members 1000] [--rate 20]
 """
@@ -34,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import statistics
@@ -60,13 +63,17 @@ TARGET = 1.3
 HELLO = "Hello from the network"
 FIRST_USER = 700_000_000
 NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
-TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU of a process and all its threads so far."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICKS  # utime and stime, fields 14 and 15
+    """CPU time of a process's threads so far, in nanoseconds from the scheduler: the user and
+    system times in /proc/PID/stat count whole clock ticks (10 ms), a twenty-fifth of a round's
+    CPU, and their error alone moved a round's ratio by a tenth."""
+    total = 0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        with contextlib.suppress(FileNotFoundError, ProcessLookupError):  # a thread just ended
+            total += int((task / "schedstat").read_text().split()[0])
+    return total / 1e9
 
 
 def echo_bot(base_url: str) -> None:
@@ -155,7 +162,7 @@ async def settled(process: asyncio.subprocess.Process, limit: float = 60.0) -> N
     for _ in range(int(limit)):
         before = cpu_seconds(process.pid)
         await asyncio.sleep(1.0)
-        if cpu_seconds(process.pid) - before < 0.01 + 1 / TICKS:
+        if cpu_seconds(process.pid) - before < 0.01:
             return
     raise RuntimeError(f"the process was still busy after {limit:.0f} s")
 
@@ -230,27 +237,32 @@ async def measure(fakes: Fakes, config: Path, rounds: int, updates: int,
     own_work = Figures("the bot, a member's /themes", "the bare PTB bot with the same menu",
                        target=None)
     unknown = Figures("the bot, a member's unexpected message")
-    kinds = [(themes, "/themes", "Your themes"), (unknown, HELLO, "did not understand")]
     try:
         # A first round-trip of each kind loads what a process loads once (modules, caches).
         await converse(echo_users[:1], HELLO, HELLO, rate)
-        for _, text, answer in kinds:
-            await converse(bot_users[:1], text, answer, rate)
+        await converse(bot_users[:1], "/themes", "Your themes", rate)
+        await converse(bot_users[:1], HELLO, "did not understand", rate)
         menu = await start(__file__, "--menu-bot", fakes.menu.base_url,
                            str(bot_menu(bot_users[0], config.parent)))
         await converse(menu_users[:1], HELLO, "Your themes", rate)
         for n in range(rounds):
-            echoed = await cpu_per_update(echo, echo_users, HELLO, HELLO, rate)
+            # Side by side: whatever the machine's speed is doing, it does to all of them.
+            echoed, menu_seconds, themes_seconds = await asyncio.gather(
+                cpu_per_update(echo, echo_users, HELLO, HELLO, rate),
+                cpu_per_update(menu, menu_users, HELLO, "Your themes", rate),
+                cpu_per_update(bot, bot_users, "/themes", "Your themes", rate))
             baseline.add(echoed, echoed)
-            menu_cost.add(await cpu_per_update(menu, menu_users, HELLO, "Your themes", rate),
-                          echoed)
-            line = [f"round {n + 1}: echo bot {echoed * 1000:.2f} ms",
-                    f"menu bot {menu_cost.ratios[-1]:.2f} x"]
-            for figures, text, answer in kinds:
-                figures.add(await cpu_per_update(bot, bot_users, text, answer, rate), echoed)
-                line.append(f"{text} {figures.ratios[-1]:.2f} x")
-            own_work.add(themes.seconds[-1], menu_cost.seconds[-1])
-            print(", ".join(line), flush=True)
+            menu_cost.add(menu_seconds, echoed)
+            themes.add(themes_seconds, echoed)
+            own_work.add(themes_seconds, menu_seconds)
+            echoed, unknown_seconds = await asyncio.gather(
+                cpu_per_update(echo, echo_users, HELLO, HELLO, rate),
+                cpu_per_update(bot, bot_users, HELLO, "did not understand", rate))
+            baseline.add(echoed, echoed)
+            unknown.add(unknown_seconds, echoed)
+            print(f"round {n + 1}: menu bot {menu_cost.ratios[-1]:.2f} x, /themes "
+                  f"{themes.ratios[-1]:.2f} x, unexpected message {unknown.ratios[-1]:.2f} x the "
+                  "echo bot beside it", flush=True)
     finally:
         for process in (echo, bot, menu):
             if process is not None:
@@ -270,7 +282,8 @@ async def main(rounds: int, updates: int, members: int, rate: float) -> int:
             *figures, baseline = await measure(fakes, config, rounds, min(updates, members),
                                                rate)
     print(f"{rounds} rounds of {min(updates, members)} updates a kind, one at a time, {rate:g} a "
-          f"second; {members:,} members in the bot's database; CPU of each subprocess from /proc")
+          f"second; {members:,} members in the bot's database; each subprocess's CPU from the "
+          "scheduler's counts for its threads")
     print(f"bare PTB echo bot: {statistics.median(baseline.seconds) * 1000:.2f} ms CPU per update "
           f"(median; {min(baseline.seconds) * 1000:.2f} to {max(baseline.seconds) * 1000:.2f})")
     passed = [each.verdict() for each in figures]

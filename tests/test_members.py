@@ -229,6 +229,28 @@ async def test_unknown_text_gets_a_helpful_answer(tg: FakeTelegram, bot: Config)
     await user.wait_for_text("Send /help")
 
 
+async def test_a_photo_gets_the_help_line_and_a_service_message_gets_nothing(
+    tg: FakeTelegram, bot: Config
+) -> None:
+    """Whatever a person sends that no step takes is answered; Telegram's own note in the chat
+    (a message was pinned) is not the person talking, and gets no answer."""
+    user = tg.user()
+    sender = user.to_api()
+    chat = {"id": user.id, "type": "private", "first_name": sender["first_name"]}
+    pinned = {"chat": chat, "message_id": 1, "date": 0}
+    tg.queue_update("message", {"message_id": 9001, "date": 1_790_000_000, "chat": chat,
+                                "from": sender, "pinned_message": pinned})
+    tg.queue_update("message", {"message_id": 9002, "date": 1_790_000_001, "chat": chat,
+                                "from": sender, "photo": [
+                                    {"file_id": "AgAD", "file_unique_id": "AQAD", "width": 90,
+                                     "height": 60}]})
+    await user.send("/help")
+    await user.wait_for_text("What you can do")
+    # One chat's updates are answered in order: the answers to all three are in by now.
+    answers = [m.content for m in user.messages]
+    assert ["did not understand" in answer for answer in answers] == [True, False]
+
+
 async def test_a_themes_audience_leaves_out_the_paused_and_the_blocked(tmp_path: Path) -> None:
     """A theme's audience gives each member's chat and choice as the full member record would,
     without the member who paused updates or the one who blocked the bot."""
