@@ -29,9 +29,9 @@ class BotContext(CallbackContext[ExtBot[Any], dict[Any, Any], dict[Any, Any], di
 
     async def member(self, update: Update) -> Member | None:
         """The member behind an update, if the person has joined: read once an update. PTB
-        gives all of an update's handlers one context, and the contact check that runs first
-        (``reactivate_on_contact``) has read the member already; a handler that changes the
-        member goes on with what the change returns."""
+        gives all of an update's handlers one context, and a handler that has read or changed
+        the member (the contact check that runs first, for a member it marks active again)
+        leaves it here for the rest."""
         assert update.effective_user is not None
         user_id = update.effective_user.id
         if self._member_read is None or self._member_read[0] != user_id:

@@ -35,4 +35,6 @@ async def reactivate_on_contact(update: Update, context: BotContext) -> None:
     chat, user = update.effective_chat, update.effective_user
     if chat is None or user is None or chat.type != "private" or update.my_chat_member:
         return
-    context.remember_member(user.id, await context.services.members.mark_active(user.id))
+    member = await context.services.members.reachable_again(user.id)
+    if member is not None:
+        context.remember_member(user.id, member)

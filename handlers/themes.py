@@ -13,10 +13,11 @@ from wording import bulletins as bulletin_texts
 from wording import members as texts
 
 
-async def _picker(context: BotContext, member: Member,
+async def _picker(context: BotContext, member: Member, themes: list[str] | None = None,
                   ) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The picker for ``member``, who follows ``themes`` (read here if not given)."""
     directory = context.services.members
-    followed = set(await directory.themes_of(member))
+    followed = set(await directory.themes_of(member) if themes is None else themes)
     rows = [[(f"{'✅' if theme.slug in followed else '⬜'} {theme.title}",
               THEMES.data("t", theme.slug))] for theme in await directory.themes()]
     only_label = texts.BUTTON_ONLY_MINE_ON if member.only_my_themes else texts.BUTTON_ONLY_MINE_OFF
@@ -29,17 +30,19 @@ async def _picker(context: BotContext, member: Member,
     return header, inline(rows)
 
 
-async def send_theme_picker(update: Update, context: BotContext, member: Member) -> None:
-    text, markup = await _picker(context, member)
+async def send_theme_picker(update: Update, context: BotContext, member: Member,
+                            themes: list[str] | None = None) -> None:
+    text, markup = await _picker(context, member, themes)
     await reply(update, text, markup)
 
 
 async def themes_command(update: Update, context: BotContext) -> None:
-    member = await context.member(update)
-    if member is None:
+    assert update.effective_user is not None
+    found = await context.services.members.find_with_themes(update.effective_user.id)
+    if found is None:
         await reply(update, texts.NOT_REGISTERED)
         return
-    await send_theme_picker(update, context, member)
+    await send_theme_picker(update, context, *found)
 
 
 async def theme_button(update: Update, context: BotContext) -> None:

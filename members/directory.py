@@ -58,6 +58,9 @@ class MemberDirectory:
     async def find(self, telegram_id: int) -> Member | None:
         return await members_repo.get_by_telegram_id(self.db, telegram_id)
 
+    async def find_with_themes(self, telegram_id: int) -> tuple[Member, list[str]] | None:
+        return await members_repo.get_with_themes(self.db, telegram_id)
+
     async def register(
         self, telegram_id: int, chat_id: int, details: MemberDetails, *, email_consent: bool
     ) -> Registration:
@@ -136,6 +139,14 @@ class MemberDirectory:
         await members_repo.set_status(self.db, member.id, "blocked", self.clock())
         log.info("member %s blocked the bot; marked inactive", member.id)
         return await self._reload(member.id)
+
+    async def reachable_again(self, telegram_id: int) -> Member | None:
+        """A member marked blocked who writes has unblocked the bot: marked active, and
+        returned. None for everyone else, read from nothing (see
+        :func:`db.members.is_blocked`)."""
+        if not await members_repo.is_blocked(self.db, telegram_id):
+            return None
+        return await self.mark_active(telegram_id)
 
     async def mark_active(self, telegram_id: int) -> Member | None:
         member = await self.find(telegram_id)

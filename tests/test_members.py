@@ -195,15 +195,21 @@ async def test_blocking_marks_inactive_and_writing_again_reactivates(
     await wait_for_status(bot, user.id, "blocked")
     await user.unblock()
     await wait_for_status(bot, user.id, "active")
-    # A 403 during a broadcast marks the member blocked without a my_chat_member update;
-    # their next message shows they can be reached again.
-    db = await Database.open(bot.database.path)
-    try:
-        member, _ = await member_state(bot, user.id)
-        assert member is not None
-        await members_repo.set_status(db, member.id, "blocked", member.joined_at)
-    finally:
-        await db.close()
+    # Telegram's word of the block and the unblock missed (the bot was down for days): a 403
+    # during a broadcast marks the member blocked, and their next message shows they can be
+    # reached again.
+    await user.block(announce=False)
+    admin = tg.user(user_id=ADMIN_ID)
+    await admin.send("/broadcast")
+    await admin.wait_for_text("Who should get it?")
+    await admin.press("Everyone")
+    await admin.wait_for_text("Now send the message")
+    await admin.send("Hall closed on Friday")
+    await admin.wait_for_text("Send this update to 1 member(s)?")
+    await admin.press("Send to 1")
+    await admin.wait_for_text("1 blocked")
+    await wait_for_status(bot, user.id, "blocked")
+    await user.unblock(announce=False)
     await user.send("/help")
     await user.wait_for_text("What you can do")
     await wait_for_status(bot, user.id, "active")
@@ -281,5 +287,53 @@ async def test_a_themes_audience_leaves_out_the_paused_and_the_blocked(tmp_path:
         assert [m.member_id for m in await members_repo.audience(db, both)] == [
             m.id for m in await members_repo.list_reachable(db, both)] == [
             member_id for n, member_id in enumerate(ids) if n not in (0, 3)]
+    finally:
+        await db.close()
+
+
+async def test_who_is_blocked_is_read_once_and_kept_right_by_every_change(
+    tmp_path: Path,
+) -> None:
+    """The contact check asks on every update whether the person is marked blocked; the answer
+    comes from one read of the blocked members, and every change of status after it."""
+    now = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+    db = await Database.open(tmp_path / "network.sqlite3")
+    try:
+        first, second = [
+            await members_repo.insert(db, telegram_id, telegram_id, members_repo.MemberDetails(
+                f"Organisation {telegram_id}", "Contact", "Manager", None), now)
+            for telegram_id in (501, 502)]
+        await members_repo.set_status(db, first, "blocked", now)  # before the read: found by it
+        assert [await members_repo.is_blocked(db, t) for t in (501, 502, 999)] == [
+            True, False, False]
+        await members_repo.set_status(db, second, "blocked", now)
+        await members_repo.set_status(db, first, "active", now)
+        assert [await members_repo.is_blocked(db, t) for t in (501, 502)] == [False, True]
+    finally:
+        await db.close()
+
+
+async def test_a_member_and_their_themes_come_in_one_read_in_the_themes_order(
+    tmp_path: Path,
+) -> None:
+    now = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+    db = await Database.open(tmp_path / "network.sqlite3")
+    try:
+        await db.execute_many("INSERT INTO themes (slug, title, position) VALUES (?, ?, ?)",
+                              [("youth", "Youth provision", 2), ("funding", "Funding", 1),
+                               ("send", "SEND", 3)])
+        follower, _ = [
+            await members_repo.insert(db, telegram_id, telegram_id, members_repo.MemberDetails(
+                f"Organisation {telegram_id}", "Contact", "Manager", None), now)
+            for telegram_id in (601, 602)]
+        await members_repo.replace_themes(db, follower, ["send", "youth", "funding"])
+        found = await members_repo.get_with_themes(db, 601)
+        assert found is not None
+        member, themes = found
+        assert (member.id, themes) == (follower, ["funding", "youth", "send"])
+        assert themes == await members_repo.themes_of(db, follower)
+        assert await members_repo.get_with_themes(db, 602) == (
+            await members_repo.get_by_telegram_id(db, 602), [])
+        assert await members_repo.get_with_themes(db, 999) is None
     finally:
         await db.close()

@@ -247,20 +247,23 @@ class FakeTelegram(FaultInjection, MessageMethods, SetupMethods):
 
     # -- scenario controls --------------------------------------------------------------------
 
-    def block(self, user_id: int) -> None:
-        """The user blocks the bot: sends get 403 and a my_chat_member update is queued."""
+    def block(self, user_id: int, *, announce: bool = True) -> None:
+        """The user blocks the bot: sends get 403 and a my_chat_member update is queued
+        (``announce=False``: the update the bot missed, being down for more than a day)."""
         user = self.user(user_id)
         if user_id in self._blocked:
             return
         self._blocked.add(user_id)
-        self._queue_my_chat_member(user, "member", "kicked")
+        if announce:
+            self._queue_my_chat_member(user, "member", "kicked")
 
-    def unblock(self, user_id: int) -> None:
+    def unblock(self, user_id: int, *, announce: bool = True) -> None:
         user = self.user(user_id)
         if user_id not in self._blocked:
             return
         self._blocked.discard(user_id)
-        self._queue_my_chat_member(user, "kicked", "member")
+        if announce:
+            self._queue_my_chat_member(user, "kicked", "member")
 
     def is_blocked(self, user_id: int) -> bool:
         return user_id in self._blocked

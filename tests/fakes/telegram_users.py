@@ -31,8 +31,8 @@ class ChatServer(Protocol):
     """What a simulated person needs from the fake Bot API (FakeTelegram is one): typing into a
     chat, tapping a button, blocking the bot, and watching what the bot sent."""
 
-    def block(self, user_id: int) -> None: ...
-    def unblock(self, user_id: int) -> None: ...
+    def block(self, user_id: int, *, announce: bool = True) -> None: ...
+    def unblock(self, user_id: int, *, announce: bool = True) -> None: ...
     def is_blocked(self, user_id: int) -> bool: ...
     def chat_events(self, chat_id: int) -> list[BotMessage]: ...
     def get_message(self, chat_id: int, message_id: int) -> BotMessage | None: ...
@@ -392,12 +392,13 @@ class SimUser(ChatView):
         self.actions += 1
         return self.tg.queue_callback_query(self, msg, target.callback_data)
 
-    async def block(self) -> None:
-        """Block the bot (sends to this user then fail with 403)."""
-        self.tg.block(self.id)
+    async def block(self, *, announce: bool = True) -> None:
+        """Block the bot (sends to this user then fail with 403); ``announce=False`` if the
+        bot is not to hear of it from Telegram."""
+        self.tg.block(self.id, announce=announce)
 
-    async def unblock(self) -> None:
-        self.tg.unblock(self.id)
+    async def unblock(self, *, announce: bool = True) -> None:
+        self.tg.unblock(self.id, announce=announce)
 
     def __repr__(self) -> str:
         return f"SimUser(id={self.id}, first_name={self.first_name!r})"
