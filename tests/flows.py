@@ -46,3 +46,14 @@ async def open_fetched_draft(admin: SimUser, articles: int) -> BotMessage:
     await fetch(admin)
     await admin.send("/bulletin")
     return await admin.wait_for_text(f"{articles} articles")
+
+
+async def broadcast_to_everyone(admin: SimUser, text: str, members: int) -> None:
+    """/broadcast to every member, written and sent: the send starts."""
+    await admin.send("/broadcast")
+    await admin.wait_for_text("Who should get it?")
+    await admin.press("Everyone")
+    await admin.wait_for_text("Now send the message")
+    await admin.send(text)
+    await admin.wait_for_text(f"Send this update to {members} member(s)?")
+    await admin.press(f"Send to {members}")

@@ -13,7 +13,7 @@ from settings.config import Config
 from tests.fakes.feed_site import FeedServer, rss, rss_item
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.telegram_users import BotMessage, SimUser
-from tests.flows import fetch, join
+from tests.flows import broadcast_to_everyone, fetch, join
 from tests.harness import ADMIN_ID, FakeClock, make_config, running_bot, ticks
 
 LONG = "<p>" + " ".join(["Waiting lists for family support keep growing."] * 130) + "</p>"
@@ -244,12 +244,7 @@ async def test_an_update_reaches_only_followers_and_stop_these_works(
 
     await follower.press("Stop these", message=update)
     await follower.wait_for_text("You will get no more bulletins or updates")
-    await admin.send("/broadcast")
-    await admin.wait_for_text("Who should get it?")
-    await admin.press("Everyone")
-    await admin.send("Second update")
-    await admin.wait_for_text("Send this update to 1 member(s)?")
-    await admin.press("Send to 1")
+    await broadcast_to_everyone(admin, "Second update", members=1)
     await other.wait_for_text("Second update")
     assert not any("Second update" in m.content for m in follower.messages)
 

@@ -14,7 +14,7 @@ from db import members as members_repo
 from db.database import Database
 from settings.config import Config
 from tests.fakes.telegram_api import FakeTelegram
-from tests.flows import join
+from tests.flows import broadcast_to_everyone, join
 from tests.harness import ADMIN_ID, FakeClock, eventually, running_bot
 
 
@@ -200,13 +200,7 @@ async def test_blocking_marks_inactive_and_writing_again_reactivates(
     # reached again.
     await user.block(announce=False)
     admin = tg.user(user_id=ADMIN_ID)
-    await admin.send("/broadcast")
-    await admin.wait_for_text("Who should get it?")
-    await admin.press("Everyone")
-    await admin.wait_for_text("Now send the message")
-    await admin.send("Hall closed on Friday")
-    await admin.wait_for_text("Send this update to 1 member(s)?")
-    await admin.press("Send to 1")
+    await broadcast_to_everyone(admin, "Hall closed on Friday", members=1)
     await admin.wait_for_text("1 blocked")
     await wait_for_status(bot, user.id, "blocked")
     await user.unblock(announce=False)
