@@ -65,11 +65,23 @@ async def naming_the_file(path: Path, what_to_do: str = SET_ANOTHER_PATH) -> Asy
         raise DatabaseUnavailable(path, reason, what_to_do) from None
 
 
+def _open_reader(path: Path) -> sqlite3.Connection:
+    """A read-only connection to the file for :meth:`Database.read_now`; it never waits
+    (``busy_timeout`` 0), since it runs on the event loop's thread."""
+    reader = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True,
+                             isolation_level=None, check_same_thread=False)
+    reader.row_factory = sqlite3.Row
+    reader.execute("PRAGMA busy_timeout=0")
+    return reader
+
+
 class Database:
     """The project's handle on SQLite; repository modules take it as their first argument."""
 
-    def __init__(self, connection: aiosqlite.Connection, path: Path) -> None:
+    def __init__(self, connection: aiosqlite.Connection, path: Path,
+                 reader: sqlite3.Connection | None = None) -> None:
         self._conn = connection
+        self._reader = reader
         self.path = path
         self._lock = asyncio.Lock()
         self._owner: asyncio.Task[Any] | None = None
@@ -88,10 +100,11 @@ class Database:
             conn = await aiosqlite.connect(str(path), isolation_level=None)
             try:
                 await cls._prepare(conn, migrate)
+                reader = None if str(path) == ":memory:" else _open_reader(path)
             except BaseException:
                 await conn.close()  # aiosqlite's thread would otherwise keep the process alive
                 raise
-        return cls(conn, path)
+        return cls(conn, path, reader)
 
     @staticmethod
     async def _prepare(conn: aiosqlite.Connection, migrate: bool) -> None:
@@ -104,6 +117,8 @@ class Database:
             await apply_migrations(conn)
 
     async def close(self) -> None:
+        if self._reader is not None:
+            self._reader.close()
         await self._conn.close()
 
     @property
@@ -167,6 +182,26 @@ class Database:
         async with self._turn():
             rows = await self._conn.execute_fetchall(sql, params)
         return list(rows)
+
+    async def read_now(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
+        """A small read by key, on the event loop's own thread, for what a person's every update
+        asks (who they are, what they follow).
+
+        A trip to aiosqlite's thread costs more than such a query: waking that thread and then
+        the event loop used about 220 us of CPU against 20-34 us for the query itself, a tenth
+        of a bare PTB echo bot's CPU per update. A second, read-only connection in WAL mode
+        sees every committed write at once and never waits for the writer. Inside the task's own
+        transaction it would not see that transaction's writes, and SQLite may answer busy
+        while another process recovers the file: both take the usual way.
+        """
+        if self._reader is None or self._in_own_transaction():
+            return await self.fetch_all(sql, params)
+        try:
+            return self._reader.execute(sql, params).fetchall()
+        except sqlite3.OperationalError as error:
+            if error.sqlite_errorcode not in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+                raise
+            return await self.fetch_all(sql, params)
 
     async def fetch_tuples(self, sql: str, params: Params = ()) -> list[tuple[Any, ...]]:
         """All rows as plain tuples, for reads of thousands of rows by position: building a

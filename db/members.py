@@ -78,29 +78,27 @@ def _member(row: sqlite3.Row) -> Member:
 
 
 async def get_by_telegram_id(db: Database, telegram_id: int) -> Member | None:
-    row = await db.fetch_one("SELECT * FROM members WHERE telegram_id = ?", (telegram_id,))
-    return _member(row) if row else None
+    rows = await db.read_now("SELECT * FROM members WHERE telegram_id = ?", (telegram_id,))
+    return _member(rows[0]) if rows else None
 
 
 async def get_with_themes(db: Database, telegram_id: int) -> tuple[Member, list[str]] | None:
     """The member and the themes they follow, in the themes' order, in one read: a member's
     ``/themes`` made two, and each trip to SQLite's thread costs more CPU than the query
     (see :func:`is_blocked`)."""
-    row = await db.fetch_one(
+    rows = await db.read_now(
         "SELECT m.*, (SELECT json_group_array(json_array(t.position, mt.theme_slug))"
         "  FROM member_themes mt JOIN themes t ON t.slug = mt.theme_slug"
         "  WHERE mt.member_id = m.id) AS followed"
         " FROM members m WHERE m.telegram_id = ?", (telegram_id,))
-    if row is None:
+    if not rows:
         return None
-    return _member(row), [slug for _, slug in sorted(json.loads(row["followed"]))]
+    return _member(rows[0]), [slug for _, slug in sorted(json.loads(rows[0]["followed"]))]
 
 
 async def get_by_id(db: Database, member_id: int) -> Member | None:
     row = await db.fetch_one("SELECT * FROM members WHERE id = ?", (member_id,))
     return _member(row) if row else None
-
-
 
 
 async def insert(

@@ -99,8 +99,9 @@ async def type_figures(user: SimUser, message: BotMessage, waiting: str, weeks: 
         else:
             await user.send(weeks)
     # The buttons of this question, not the newest keyboard: the month's next question (another
-    # service) can arrive while this one is being answered.
-    closed_question = await user.wait_for_text("closed to new referrals?")
+    # service) can arrive while this one is being answered, and it asks "... and is the list
+    # closed to new referrals?" too.
+    closed_question = await user.wait_for_text(": is the list closed to new referrals?")
     await user.press("Yes, closed" if closed else "No, open", closed_question)
     return await user.wait_for_text("✅")
 
