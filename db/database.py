@@ -4,6 +4,8 @@ The bot is a single process on a small server, so one connection in WAL mode is 
 SQLite's writer lock simple. Coroutines share it, so a multi-statement change must not interleave
 with another coroutine's statements: :meth:`Database.transaction` holds a lock for its duration,
 and every other statement waits for that lock unless it runs inside the same task's transaction.
+A second, read-only connection serves :meth:`Database.read_now`, the small reads a person's every
+update makes, on the event loop's own thread.
 """
 
 from __future__ import annotations
