@@ -84,8 +84,7 @@ async def get_by_telegram_id(db: Database, telegram_id: int) -> Member | None:
 
 async def get_with_themes(db: Database, telegram_id: int) -> tuple[Member, list[str]] | None:
     """The member and the themes they follow, in the themes' order, in one read: a member's
-    ``/themes`` made two, and each trip to SQLite's thread costs more CPU than the query
-    (see :func:`is_blocked`)."""
+    ``/themes`` made two, and each costs CPU per update (see :meth:`Database.read_now`)."""
     rows = await db.read_now(
         "SELECT m.*, (SELECT json_group_array(json_array(t.position, mt.theme_slug))"
         "  FROM member_themes mt JOIN themes t ON t.slug = mt.theme_slug"
